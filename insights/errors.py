@@ -50,6 +50,9 @@ CODES: dict[str, tuple[str, str]] = {
              "see the comments in pipelines/weekly.toml for valid values"),
     "E502": ("nothing to do: {detail}",
              "give at least one transcript file or folder"),
+    # E9xx: our fault
+    "E900": ("unexpected internal error ({detail})",
+             "this is a bug in insights; the batch went on without this file. Please report it with the file"),
 }
 
 

@@ -24,6 +24,32 @@ SIDECAR_SUFFIXES = (".meta.toml", ".meta.json")
 SKIP_SUFFIXES = SIDECAR_SUFFIXES + (".gold.jsonl",)
 
 
+# What `insights formats` lists: the format name a parse reports, and what the file looks like.
+FORMATS: list[tuple[str, str]] = [
+    ("speaker-turns", "Name: text · NAME: text · Name: [00:01:02] text · [00:01:02] Name: text · Name (00:01:02): text"),
+    ("speaker-block", "a speaker's name on its own line, then their paragraphs"),
+    ("otter", "Otter.ai text/docx export: `Name  0:42` then the text"),
+    ("zoom-txt", "Zoom saved transcript: `[Name] 11:02:09` then the text"),
+    ("descript", "Descript/Sonix Markdown: `[00:01:02] **Name:** text`"),
+    ("qa-interview", "an interview written as questions and answers, without speaker labels"),
+    ("timestamp-lines", "ASR text with no speakers: a `M:SS` or `HH:MM:SS` line, then the text"),
+    ("paragraphs", "plain paragraphs, no speakers or times"),
+    ("webvtt", "WebVTT captions: Zoom `Name: text`, Teams `<v Name>`, YouTube captions"),
+    ("srt", "SubRip captions, optional `Name:` prefixes"),
+    ("sbv", "YouTube SBV captions"),
+    ("whisper-json", "OpenAI Whisper JSON (`segments`)"),
+    ("whisperx-json", "diarized Whisper/WhisperX JSON (`speaker: SPEAKER_00`)"),
+    ("assemblyai-json", "AssemblyAI JSON (`utterances`, milliseconds)"),
+    ("deepgram-json", "Deepgram JSON (`results.utterances`, seconds)"),
+    ("revai-json", "Rev.ai JSON (`monologues` / `elements`)"),
+    ("podcasting20-json", "Podcasting 2.0 JSON (`segments` with speaker, startTime, endTime, body)"),
+    ("gong-json", "Gong API JSON (`callTranscripts`, optional `parties` for names)"),
+    ("docx:<inner>", "Word export (Otter, Rev) holding any of the text formats above"),
+    ("html:<inner>", "a web page with the transcript inside (navigation and promos removed)"),
+    ("markdown:<inner>", "a Markdown page with the transcript inside"),
+]
+
+
 @dataclass
 class Parsed:
     """What a format parser returns: utterances in order, speakers it knows, metadata found inside the file."""

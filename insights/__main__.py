@@ -1,0 +1,3 @@
+from insights.cli import app
+
+app(prog_name="insights")

@@ -1,0 +1,182 @@
+"""The corpus: one SQLite file. Idempotent by content hash, one transaction per transcript.
+
+Only this module speaks SQL. WAL mode and a busy timeout let a reader work while a run writes.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from contextlib import contextmanager
+from dataclasses import asdict
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterator
+
+from insights.errors import InsightsError
+from insights.records import Speaker, Transcript, Utterance
+
+DEFAULT_DB = "insights.sqlite"
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS transcripts (
+    id            TEXT PRIMARY KEY,          -- hash of the file's bytes (+ sidecar)
+    source        TEXT NOT NULL,             -- path as given when ingested
+    source_key    TEXT NOT NULL,             -- resolved path: versions of one file share it
+    version       INTEGER NOT NULL,
+    superseded_by TEXT,                      -- id of the newer version of the same file, if any
+    kind          TEXT NOT NULL,
+    title         TEXT NOT NULL,
+    date          TEXT NOT NULL,
+    format        TEXT NOT NULL,
+    speakers      TEXT NOT NULL,             -- JSON list of Speaker
+    metadata      TEXT NOT NULL,             -- JSON object
+    words         INTEGER NOT NULL,
+    duration      REAL,
+    ingested_at   TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS transcripts_source ON transcripts(source_key);
+CREATE INDEX IF NOT EXISTS transcripts_date ON transcripts(date);
+CREATE TABLE IF NOT EXISTS utterances (
+    transcript_id TEXT NOT NULL REFERENCES transcripts(id) ON DELETE CASCADE,
+    idx           INTEGER NOT NULL,
+    speaker       TEXT,
+    text          TEXT NOT NULL,
+    start         REAL,
+    "end"         REAL,
+    PRIMARY KEY (transcript_id, idx)
+);
+CREATE TABLE IF NOT EXISTS failures (
+    source     TEXT NOT NULL,
+    code       TEXT NOT NULL,
+    message    TEXT NOT NULL,
+    line       INTEGER,
+    failed_at  TEXT NOT NULL,
+    PRIMARY KEY (source, code, message)
+);
+CREATE TABLE IF NOT EXISTS store_info (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+
+def default_db_path() -> str:
+    """``--db`` beats ``INSIGHTS_DB``, which beats ``./insights.sqlite``."""
+    return os.environ.get("INSIGHTS_DB") or DEFAULT_DB
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+class Store:
+    """A handle on the corpus file. Use as a context manager or call ``close()``."""
+
+    def __init__(self, path: str | Path | None = None, *, timeout: float = 30.0):
+        self.path = str(path or default_db_path())
+        try:
+            if self.path != ":memory:":
+                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            self.conn = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
+            self.conn.row_factory = sqlite3.Row
+            self.conn.execute("PRAGMA foreign_keys = ON")
+            self.conn.execute("PRAGMA journal_mode = WAL")
+            self.conn.execute("PRAGMA synchronous = NORMAL")
+            self.conn.executescript(_SCHEMA)
+            self.conn.execute("INSERT OR IGNORE INTO store_info VALUES ('schema_version', ?)",
+                              (str(SCHEMA_VERSION),))
+        except sqlite3.DatabaseError as exc:
+            raise InsightsError.make("E401", f"{self.path}: {exc}", file=self.path)
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.conn.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """All-or-nothing: BEGIN IMMEDIATE takes the write lock up front, so two writers queue, not deadlock."""
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise InsightsError.make("E403", str(exc), file=self.path)
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        else:
+            self.conn.execute("COMMIT")
+
+    # --- transcripts -------------------------------------------------------------------------------------------
+
+    def add_transcript(self, t: Transcript, source_key: str | None = None) -> str:
+        """Store a transcript unless its content is already there. Returns added | unchanged | new_version."""
+        key = source_key or t.source
+        with self.transaction() as c:
+            if c.execute("SELECT 1 FROM transcripts WHERE id = ?", (t.id,)).fetchone():
+                return "unchanged"
+            prev = c.execute("SELECT id, version FROM transcripts WHERE source_key = ? AND superseded_by IS NULL "
+                             "ORDER BY version DESC LIMIT 1", (key,)).fetchone()
+            version = prev["version"] + 1 if prev else 1
+            c.execute(
+                "INSERT INTO transcripts (id, source, source_key, version, kind, title, date, format, speakers,"
+                " metadata, words, duration, ingested_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (t.id, t.source, key, version, t.kind, t.title, t.date, t.format,
+                 json.dumps([asdict(s) for s in t.speakers], ensure_ascii=False),
+                 json.dumps(t.metadata, ensure_ascii=False, sort_keys=True, default=str),
+                 t.words, t.duration, _now()))
+            c.executemany('INSERT INTO utterances (transcript_id, idx, speaker, text, start, "end")'
+                          " VALUES (?,?,?,?,?,?)",
+                          [(t.id, u.index, u.speaker, u.text, u.start, u.end) for u in t.utterances])
+            if prev:
+                c.execute("UPDATE transcripts SET superseded_by = ? WHERE id = ?", (t.id, prev["id"]))
+            c.execute("DELETE FROM failures WHERE source = ?", (t.source,))
+            return "new_version" if prev else "added"
+
+    def record_failure(self, source: str, err: InsightsError) -> None:
+        """Remember why a file failed, so the report can list it; a later success clears it."""
+        with self.transaction() as c:
+            c.execute("INSERT OR REPLACE INTO failures VALUES (?,?,?,?,?)",
+                      (source, err.code, err.message, err.line, _now()))
+
+    def failures(self) -> list[dict]:
+        return [dict(r) for r in self.conn.execute("SELECT * FROM failures ORDER BY source, code")]
+
+    def transcript_rows(self, *, include_superseded: bool = False) -> list[sqlite3.Row]:
+        where = "" if include_superseded else "WHERE superseded_by IS NULL"
+        return list(self.conn.execute(f"SELECT * FROM transcripts {where} ORDER BY date, source, id"))
+
+    def transcripts(self, *, include_superseded: bool = False) -> list[Transcript]:
+        return [self._load(r) for r in self.transcript_rows(include_superseded=include_superseded)]
+
+    def get(self, ref: str) -> Transcript:
+        """A transcript by id, unique id prefix, or source path (the current version)."""
+        rows = list(self.conn.execute(
+            "SELECT * FROM transcripts WHERE id = ? OR source = ? OR source_key = ? ORDER BY version DESC",
+            (ref, ref, str(Path(ref).resolve()) if ref else ref)))
+        if not rows and len(ref) >= 4:
+            rows = list(self.conn.execute("SELECT * FROM transcripts WHERE id LIKE ? ORDER BY version DESC",
+                                          (ref.replace("%", "").replace("_", "") + "%",)))
+            if len({r["source_key"] for r in rows}) > 1:
+                raise InsightsError.make("E402", f"{ref!r} (the prefix matches {len(rows)} transcripts; give more "
+                                         "characters)")
+        if not rows:
+            raise InsightsError.make("E402", repr(ref))
+        return self._load(rows[0])
+
+    def count(self) -> int:
+        return self.conn.execute("SELECT COUNT(*) FROM transcripts WHERE superseded_by IS NULL").fetchone()[0]
+
+    def _load(self, row: sqlite3.Row) -> Transcript:
+        utterances = tuple(
+            Utterance(index=u["idx"], speaker=u["speaker"], text=u["text"], start=u["start"], end=u["end"])
+            for u in self.conn.execute('SELECT idx, speaker, text, start, "end" FROM utterances'
+                                       " WHERE transcript_id = ? ORDER BY idx", (row["id"],)))
+        return Transcript(id=row["id"], source=row["source"], kind=row["kind"], title=row["title"],
+                          date=row["date"], format=row["format"],
+                          speakers=tuple(Speaker(**s) for s in json.loads(row["speakers"])),
+                          utterances=utterances, metadata=json.loads(row["metadata"]))
