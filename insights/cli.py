@@ -67,14 +67,10 @@ def ingest(paths: List[Path] = typer.Argument(..., help="Transcript files or fol
                           _fmt_duration(t.duration), t.id[:10])
         out.print(table)
     if bad:
-        table = Table(title="Failed", title_justify="left")
-        table.add_column("file", overflow="fold")
-        table.add_column("error", overflow="fold")
+        out.print("Failed:")
         for r in bad:
-            table.add_row(r.path, f"{r.error.code} {r.error.message}. Fix: {r.error.hint}."
-                          + (f" (line {r.error.line})" if r.error.line else ""))
-        out.print(table)
-        for r in bad:
+            # one unwrapped line per file: easy to read, to grep and to paste into a ticket
+            out.print(f"  {r.error}", markup=False, soft_wrap=True)
             if r.trace:
                 err.print(r.trace, markup=False)
     counts = {s: sum(r.status == s for r in results) for s in ("added", "new_version", "unchanged", "failed")}
@@ -144,6 +140,132 @@ def formats() -> None:
     for name, example in FORMATS:
         table.add_row(name, example)
     out.print(table)
+
+
+def _transcripts_for(refs: List[str], store_path: Optional[Path]) -> tuple[list, list]:
+    """Files and folders are parsed directly; anything else is looked up in the corpus; nothing means the corpus."""
+    from insights.ingest import IngestResult
+    from insights.parse import iter_transcript_files, load_transcript
+
+    transcripts, failures = [], []
+    files = [r for r in refs if Path(r).exists()]
+    others = [r for r in refs if not Path(r).exists()]
+    for path in iter_transcript_files(files):
+        try:
+            transcripts.append(load_transcript(path, source=path.as_posix()))
+        except InsightsError as e:
+            failures.append(IngestResult(path.as_posix(), "failed", error=e.with_file(path.as_posix())))
+    if others or not refs:
+        with _store(store_path) as store:
+            if not refs:
+                transcripts += store.transcripts()
+            for ref in others:
+                try:
+                    transcripts.append(store.get(ref))
+                except InsightsError as e:
+                    e.hint += " (or give a path to a transcript file)"
+                    failures.append(IngestResult(ref, "failed", error=e))
+    return transcripts, failures
+
+
+def _parse_kinds(kinds: Optional[str]) -> list[str]:
+    from insights.records import INSIGHT_KINDS
+
+    if not kinds:
+        return list(INSIGHT_KINDS)
+    chosen = [k.strip() for k in kinds.split(",") if k.strip()]
+    bad = [k for k in chosen if k not in INSIGHT_KINDS]
+    if bad:
+        _fail(InsightsError.make("E501", f"--kinds {','.join(bad)}: valid kinds are {', '.join(INSIGHT_KINDS)}"))
+    return chosen
+
+
+def insight_json(i) -> dict:
+    """The JSON Lines contract of `insights extract` (later tooling depends on these names)."""
+    return {"kind": i.kind, "quote": i.quote, "speaker": i.speaker_name or i.speaker, "speaker_label": i.speaker,
+            "role": i.role, "transcript": i.transcript_id, "source": i.source, "utterance": i.utterance,
+            "span": list(i.span), "start": i.start, "confidence": i.confidence, "reason": i.reason,
+            "response": i.response, "response_speaker": i.response_speaker}
+
+
+@app.command()
+def extract(refs: List[str] = typer.Argument(None, help="Transcript files/folders, or corpus ids. None: the corpus."),
+            fmt: str = typer.Option("table", "--format", help="table or jsonl"),
+            kinds: Optional[str] = typer.Option(None, help="Comma-separated: pain_point,objection,analogy."),
+            min_confidence: float = typer.Option(0.0, help="Only insights at least this confident (0–1)."),
+            db: Optional[Path] = DbOption) -> None:
+    """Find objections, pain points and analogies, each with its verbatim quote, speaker, source and time."""
+    from insights.extract import Models, extract as run_extract
+
+    if fmt not in ("table", "jsonl"):
+        _fail(InsightsError.make("E501", f"--format {fmt!r} is not one of table, jsonl"))
+    chosen = _parse_kinds(kinds)
+    try:
+        transcripts, failures = _transcripts_for(refs or [], db)
+        with err.status("loading models…"):
+            models = Models.load()
+        with err.status(f"extracting from {len(transcripts)} transcripts…"):
+            found = run_extract(transcripts, models, kinds=chosen, min_confidence=min_confidence)
+    except InsightsError as e:
+        _fail(e)
+    if fmt == "jsonl":
+        for i in found:
+            sys.stdout.write(json.dumps(insight_json(i), ensure_ascii=False) + "\n")
+    else:
+        table = Table(title=f"{len(found)} insights in {len(transcripts)} transcripts", title_justify="left")
+        for col in ("kind", "quote", "speaker", "at", "conf.", "source"):
+            table.add_column(col, overflow="fold")
+        for i in found:
+            table.add_row(i.kind, i.quote, (i.speaker_name or "?") + (f" ({i.role})" if i.role else ""),
+                          _fmt_duration(i.start), f"{i.confidence:.2f}", Path(i.source).name)
+        out.print(table)
+    for f in failures:
+        err.print(f"error {f.error}", markup=False)
+    if failures:
+        raise typer.Exit(1)
+
+
+@app.command("eval")
+def eval_(gold: List[Path] = typer.Argument(..., help="Gold label files (*.gold.jsonl) or folders holding them."),
+          baseline: bool = typer.Option(True, help="Also score a plain keyword tracker on the same labels."),
+          details: bool = typer.Option(False, help="List every miss and false alarm."),
+          fmt: str = typer.Option("table", "--format", help="table or json")) -> None:
+    """Precision, recall and F1 per kind against hand-labelled transcripts (and a keyword tracker's, side by side)."""
+    from insights.evaluate import EvalReport, evaluate
+    from insights.extract import Models
+
+    try:
+        with err.status("loading models…"):
+            models = Models.load()
+        with err.status("extracting and scoring…"):
+            report = evaluate(gold, models, baseline=baseline)
+    except InsightsError as e:
+        _fail(e)
+    systems = {"insights": report.model} | ({"keyword tracker": report.baseline} if report.baseline else {})
+    if fmt == "json":
+        payload = {name: {k: {"precision": round(s.precision, 4), "recall": round(s.recall, 4),
+                              "f1": round(s.f1, 4), "tp": s.tp, "fp": s.fp, "fn": s.fn}
+                          for k, s in sc.items()} | {"macro_f1": round(EvalReport.macro_f1(sc), 4)}
+                   for name, sc in systems.items()}
+        payload["transcripts"], payload["gold_items"] = report.transcripts, report.gold_items
+        sys.stdout.write(json.dumps(payload, indent=2) + "\n")
+        return
+    table = Table(title=f"{report.transcripts} labelled transcripts, {report.gold_items} gold items "
+                        "(borderline excluded)", title_justify="left")
+    for col in ("system", "kind", "precision", "recall", "F1", "TP", "FP", "FN"):
+        table.add_column(col)
+    for name, sc in systems.items():
+        for k, s in sc.items():
+            table.add_row(name, k, f"{s.precision:.2f}", f"{s.recall:.2f}", f"{s.f1:.2f}", str(s.tp), str(s.fp),
+                          str(s.fn))
+        table.add_row(name, "macro", "", "", f"{EvalReport.macro_f1(sc):.2f}", "", "", "", end_section=True)
+    out.print(table)
+    if details:
+        for k, s in report.model.items():
+            for q in s.misses:
+                out.print(f"MISS  {k}: {q}", markup=False, soft_wrap=True)
+            for q in s.false_alarms:
+                out.print(f"FALSE {k}: {q}", markup=False, soft_wrap=True)
 
 
 def main() -> None:  # pragma: no cover - entry point

@@ -60,3 +60,72 @@ class Transcript:
 
     def speaker(self, label: str | None) -> Speaker | None:
         return next((s for s in self.speakers if s.label == label), None)
+
+
+INSIGHT_KINDS = ("pain_point", "objection", "analogy")
+
+
+@dataclass(frozen=True)
+class Insight:
+    """One thing a speaker said that marketing can use, with everything needed to find it again."""
+
+    kind: str                        # pain_point | objection | analogy
+    quote: str                       # verbatim: utterance.text[span[0]:span[1]]
+    transcript_id: str
+    source: str
+    utterance: int                   # index of the utterance in the transcript
+    span: tuple[int, int]            # character span inside that utterance's text
+    speaker: str | None              # speaker label as in the transcript (None: no speaker labels)
+    speaker_name: str | None
+    role: str | None                 # rep | buyer | host | guest, when known
+    start: float | None              # seconds, when the source has times
+    confidence: float                # in [0, 1]
+    reason: str                      # machine-readable: which signals fired, nearest exemplars
+    response: str | None = None      # objections: what the other side said next, verbatim
+    response_speaker: str | None = None
+
+    @property
+    def id(self) -> str:
+        """Stable identity: the same sentence of the same transcript is the same insight on every run."""
+        import hashlib
+
+        key = f"{self.transcript_id}|{self.kind}|{self.utterance}|{self.span[0]}|{self.span[1]}"
+        return hashlib.sha1(key.encode()).hexdigest()[:16]
+
+
+SIDES = {"sales_call": ("rep", "buyer"), "podcast": ("host", "guest"), "interview": ("host", "guest")}
+UNASSIGNED = "unassigned"
+
+
+@dataclass(frozen=True)
+class SpeakerRole:
+    """Which side a speaker is on, how sure we are, and why. ``speaker`` None: one utterance of an unlabelled
+    transcript (then ``utterance`` says which)."""
+
+    transcript_id: str
+    speaker: str | None
+    role: str                        # rep | buyer | host | guest | unknown
+    confidence: float
+    evidence: str                    # e.g. "metadata" or "introduces the company: 'here at Lumen we…'"
+    utterance: int | None = None
+
+
+@dataclass(frozen=True)
+class Persona:
+    key: str                         # e.g. "cfo_finance"
+    name: str                        # e.g. "CFO / Finance"
+    description: str
+    title_patterns: tuple[str, ...]  # regular expressions matched against job titles
+    concerns: tuple[str, ...]        # typical concerns, in the buyer's words
+
+
+@dataclass(frozen=True)
+class PersonaAssignment:
+    """The persona of one buyer/guest speaker in one transcript, with the evidence that decided it."""
+
+    transcript_id: str
+    speaker: str | None
+    persona: str                     # a Persona.key, or UNASSIGNED
+    confidence: float
+    method: str                      # metadata_title | self_introduction | introduced_by_other | similarity | none
+    evidence: str                    # the title, the quote, or the similarity figures

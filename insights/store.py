@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import MutableMapping
 import sqlite3
 from contextlib import contextmanager
 from dataclasses import asdict
@@ -14,7 +15,9 @@ from pathlib import Path
 from typing import Iterator
 
 from insights.errors import InsightsError
-from insights.records import Speaker, Transcript, Utterance
+import numpy as np
+
+from insights.records import Insight, Speaker, Transcript, Utterance
 
 DEFAULT_DB = "insights.sqlite"
 SCHEMA_VERSION = 1
@@ -54,6 +57,35 @@ CREATE TABLE IF NOT EXISTS failures (
     line       INTEGER,
     failed_at  TEXT NOT NULL,
     PRIMARY KEY (source, code, message)
+);
+CREATE TABLE IF NOT EXISTS embeddings (
+    key     TEXT PRIMARY KEY,                -- model + text hash (insights.nlp.text_key)
+    vector  BLOB NOT NULL                    -- float32
+);
+CREATE TABLE IF NOT EXISTS extractions (     -- which transcripts the current model has already read
+    transcript_id TEXT NOT NULL REFERENCES transcripts(id) ON DELETE CASCADE,
+    model         TEXT NOT NULL,
+    extracted_at  TEXT NOT NULL,
+    PRIMARY KEY (transcript_id, model)
+);
+CREATE TABLE IF NOT EXISTS insights (
+    id               TEXT NOT NULL,
+    model            TEXT NOT NULL,
+    transcript_id    TEXT NOT NULL REFERENCES transcripts(id) ON DELETE CASCADE,
+    kind             TEXT NOT NULL,
+    quote            TEXT NOT NULL,
+    utterance        INTEGER NOT NULL,
+    span_start       INTEGER NOT NULL,
+    span_end         INTEGER NOT NULL,
+    speaker          TEXT,
+    speaker_name     TEXT,
+    role             TEXT,
+    start            REAL,
+    confidence       REAL NOT NULL,
+    reason           TEXT NOT NULL,
+    response         TEXT,
+    response_speaker TEXT,
+    PRIMARY KEY (id, model)
 );
 CREATE TABLE IF NOT EXISTS store_info (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
@@ -180,3 +212,85 @@ class Store:
                           date=row["date"], format=row["format"],
                           speakers=tuple(Speaker(**s) for s in json.loads(row["speakers"])),
                           utterances=utterances, metadata=json.loads(row["metadata"]))
+
+    # --- insights ----------------------------------------------------------------------------------------------
+
+    def extracted_ids(self, model: str) -> set[str]:
+        return {r[0] for r in self.conn.execute("SELECT transcript_id FROM extractions WHERE model = ?", (model,))}
+
+    def save_insights(self, transcript_id: str, model: str, insights: list[Insight]) -> None:
+        """Replace one transcript's insights for one model, atomically: re-running never duplicates."""
+        with self.transaction() as c:
+            c.execute("DELETE FROM insights WHERE transcript_id = ? AND model = ?", (transcript_id, model))
+            c.executemany(
+                "INSERT INTO insights VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                [(i.id, model, i.transcript_id, i.kind, i.quote, i.utterance, i.span[0], i.span[1], i.speaker,
+                  i.speaker_name, i.role, i.start, i.confidence, i.reason, i.response, i.response_speaker)
+                 for i in insights])
+            c.execute("INSERT OR REPLACE INTO extractions VALUES (?,?,?)", (transcript_id, model, _now()))
+
+    def insights(self, model: str, transcript_ids: set[str] | None = None) -> list[Insight]:
+        rows = self.conn.execute(
+            "SELECT i.*, t.source FROM insights i JOIN transcripts t ON t.id = i.transcript_id"
+            " WHERE i.model = ? ORDER BY t.date, t.source, i.utterance, i.span_start, i.kind", (model,))
+        out = []
+        for r in rows:
+            if transcript_ids is not None and r["transcript_id"] not in transcript_ids:
+                continue
+            out.append(Insight(kind=r["kind"], quote=r["quote"], transcript_id=r["transcript_id"],
+                               source=r["source"], utterance=r["utterance"], span=(r["span_start"], r["span_end"]),
+                               speaker=r["speaker"], speaker_name=r["speaker_name"], role=r["role"],
+                               start=r["start"], confidence=r["confidence"], reason=r["reason"],
+                               response=r["response"], response_speaker=r["response_speaker"]))
+        return out
+
+    def embedding_cache(self) -> "EmbeddingCache":
+        return EmbeddingCache(self)
+
+
+class EmbeddingCache(MutableMapping):
+    """Embeddings by text hash, persisted in the store: a re-run embeds only sentences it has never seen."""
+
+    def __init__(self, store: Store):
+        self.store = store
+        self.pending: dict[str, np.ndarray] = {}
+
+    def __getitem__(self, key: str) -> np.ndarray:
+        if key in self.pending:
+            return self.pending[key]
+        row = self.store.conn.execute("SELECT vector FROM embeddings WHERE key = ?", (key,)).fetchone()
+        if row is None:
+            raise KeyError(key)
+        return np.frombuffer(row[0], dtype=np.float32)
+
+    def __contains__(self, key: object) -> bool:
+        if key in self.pending:
+            return True
+        return self.store.conn.execute("SELECT 1 FROM embeddings WHERE key = ?", (key,)).fetchone() is not None
+
+    def __setitem__(self, key: str, value: np.ndarray) -> None:
+        self.pending[key] = np.asarray(value, dtype=np.float32)
+        if len(self.pending) >= 512:
+            self.flush()
+
+    def __delitem__(self, key: str) -> None:
+        self.pending.pop(key, None)
+        self.store.conn.execute("DELETE FROM embeddings WHERE key = ?", (key,))
+
+    def __iter__(self):
+        yield from self.pending
+        for (k,) in self.store.conn.execute("SELECT key FROM embeddings"):
+            if k not in self.pending:
+                yield k
+
+    def __len__(self) -> int:
+        self.flush()
+        return self.store.conn.execute("SELECT COUNT(*) FROM embeddings").fetchone()[0]
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        with self.store.transaction() as c:
+            c.executemany("INSERT OR REPLACE INTO embeddings VALUES (?, ?)",
+                          [(k, v.tobytes()) for k, v in self.pending.items()])
+        self.pending.clear()

@@ -84,3 +84,33 @@ def test_the_environment_variable_chooses_the_default_store(tmp_path, monkeypatc
     with Store() as store:
         store.add_transcript(make_transcript())
     assert (tmp_path / "env.sqlite").exists()
+
+
+def test_embeddings_persist_across_store_handles(tmp_path):
+    import numpy as np
+
+    with Store(tmp_path / "c.sqlite") as store:
+        cache = store.embedding_cache()
+        cache["k1"] = np.arange(4, dtype=np.float32)
+        cache.flush()
+    with Store(tmp_path / "c.sqlite") as store:
+        cache = store.embedding_cache()
+        assert "k1" in cache and "k2" not in cache
+        assert cache["k1"].tolist() == [0.0, 1.0, 2.0, 3.0]
+        assert len(cache) == 1
+
+
+def test_saving_a_transcripts_insights_twice_replaces_them(tmp_path):
+    from insights.records import Insight
+
+    t = make_transcript()
+    ins = Insight(kind="pain_point", quote="We keep losing deals to cheaper tools.", transcript_id=t.id,
+                  source=t.source, utterance=1, span=(0, 38), speaker="Rachel", speaker_name="Rachel",
+                  role="buyer", start=2.5, confidence=0.9, reason="test")
+    with Store(tmp_path / "c.sqlite") as store:
+        store.add_transcript(t)
+        store.save_insights(t.id, "m1", [ins])
+        store.save_insights(t.id, "m1", [ins])
+        assert store.insights("m1") == [ins]
+        assert store.extracted_ids("m1") == {t.id}
+        assert store.insights("m2") == []

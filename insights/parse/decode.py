@@ -73,6 +73,8 @@ def decode(data: bytes) -> tuple[str, str]:
 
 def _normalise(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    # Control characters other than tab/newline are export noise; keep the text otherwise verbatim.
+    # Word writes a soft line break as a vertical tab and a page break as a form feed: they separate words.
+    text = text.replace("\x0b", "\n").replace("\x0c", "\n")
+    # Other control characters than tab/newline are export noise; keep the text otherwise verbatim.
     text = _CONTROL.sub("", text)
     return text.replace("\u2028", "\n").replace("\u2029", "\n")
