@@ -16,7 +16,8 @@ from insights.store import Store, default_db_path
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   help="Mine sales calls and podcasts for objections, pain points and analogies, by buyer persona.")
-out = Console(highlight=False, soft_wrap=False)
+# Piped output (a file, CI, a pager) gets wide lines instead of rich's 80-column default.
+out = Console(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 240)
 err = Console(stderr=True, highlight=False)
 
 DbOption = typer.Option(None, "--db", help="Corpus file (SQLite). Default: $INSIGHTS_DB, else ./insights.sqlite.")

@@ -199,8 +199,13 @@ def iter_transcript_files(paths: list[str | Path]) -> list[Path]:
     return found
 
 
+# Project files that sit beside transcripts in shared folders; skipped when walking a folder, tried when named.
+NOT_TRANSCRIPTS = {"readme", "license", "licence", "source", "sources", "changelog", "notice", "copying",
+                   "contributing", "authors"}
+
+
 def _wanted(path: Path) -> bool:
     name = path.name.lower()
-    if name.startswith(".") or name.endswith(SKIP_SUFFIXES):
+    if name.startswith(".") or name.endswith(SKIP_SUFFIXES) or name.split(".")[0] in NOT_TRANSCRIPTS:
         return False
     return path.suffix.lower() in TRANSCRIPT_EXTENSIONS
