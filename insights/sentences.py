@@ -1,0 +1,89 @@
+"""Sentences with their place in the transcript: the unit the extractor classifies.
+
+spaCy's statistical sentence recogniser splits punctuated speech; long unpunctuated ASR runs are cut further
+at pauses in the text (commas, ``and``/``but``/``so``) so that a quote stays short.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Iterable, Iterator
+
+from insights.records import Transcript
+
+if TYPE_CHECKING:  # pragma: no cover
+    from spacy.language import Language
+    from spacy.tokens import Span
+
+MAX_WORDS = 45          # longer "sentences" are unpunctuated ASR runs: split them
+
+
+@dataclass(frozen=True)
+class Sentence:
+    transcript: Transcript
+    utterance: int
+    start: int          # character offsets inside the utterance text
+    end: int
+    span: "Span"        # spaCy tokens, for linguistic features
+
+    @property
+    def text(self) -> str:
+        return self.transcript.utterances[self.utterance].text[self.start:self.end]
+
+    @property
+    def speaker(self) -> str | None:
+        return self.transcript.utterances[self.utterance].speaker
+
+
+def split_sentences(transcripts: Iterable[Transcript], nlp: "Language", batch_size: int = 128,
+                    n_process: int = 1) -> Iterator[Sentence]:
+    pairs = [(u.text, (t, u.index)) for t in transcripts for u in t.utterances]
+    for doc, (t, index) in nlp.pipe(pairs, as_tuples=True, batch_size=batch_size, n_process=n_process):
+        for sent in doc.sents:
+            for piece in _short_pieces(sent):
+                text = piece.text
+                if not text.strip():
+                    continue
+                yield Sentence(t, index, piece.start_char, piece.end_char, piece)
+
+
+_BREAK_WORDS = {"and", "but", "so", "because", "cause", "then", "or"}
+
+
+def _short_pieces(sent: "Span") -> list["Span"]:
+    """Split a run-on span at a comma or conjunction near its middle until each piece is short enough."""
+    words = [t for t in sent if not t.is_punct]
+    if len(words) <= MAX_WORDS:
+        return [_trim(sent)]
+    doc = sent.doc
+    mid = sent.start + len(sent) // 2
+    best = None
+    for offset in range(0, len(sent) // 2 - 3):
+        for i in (mid - offset, mid + offset):
+            if sent.start + 3 < i < sent.end - 3:
+                tok = doc[i]
+                if tok.text == "," or tok.lower_ in _BREAK_WORDS:
+                    best = i + 1 if tok.text == "," else i
+                    break
+        if best:
+            break
+    best = best or mid
+    return _short_pieces(doc[sent.start:best]) + _short_pieces(doc[best:sent.end])
+
+
+def _trim(span: "Span") -> "Span":
+    """Drop leading punctuation/space tokens so a quote starts on a word."""
+    start, end = span.start, span.end
+    doc = span.doc
+    while start < end and (doc[start].is_space or doc[start].text in {",", ";", "-", "—", "–", "..."}):
+        start += 1
+    while end > start and doc[end - 1].is_space:
+        end -= 1
+    return doc[start:end]
+
+
+_WS = re.compile(r"\s+")
+
+
+def normalise(text: str) -> str:
+    return _WS.sub(" ", text).strip()
