@@ -22,9 +22,9 @@ from insights.records import INSIGHT_KINDS
 
 
 def main() -> None:
-    ex = load_exemplars()
-    texts = [e.text for e in ex]
     nlp = load_spacy()
+    ex = load_exemplars(nlp)
+    texts = [e.text for e in ex]
     feats = np.vstack([sentence_features(d[:]) for d in nlp.pipe(texts, batch_size=256)])
     feats = (feats - feats.mean(0)) / (feats.std(0) + 1e-6)
     vecs = Embedder().embed(texts)

@@ -41,13 +41,16 @@ class Exemplar:
     labels: frozenset[str]
 
 
-def load_exemplars() -> list[Exemplar]:
-    """Every labelled sentence in the bank, sorted for determinism."""
-    folder = resources.files("insights") / "exemplars"
+def _bank_folder() -> Path:
+    return Path(str(resources.files("insights") / "exemplars"))
+
+
+def load_exemplars(nlp: "Language | None" = None) -> list[Exemplar]:
+    """Every labelled sentence in the bank, sorted for determinism: the single sentences of ``*.jsonl`` and,
+    when a spaCy pipeline is given, every sentence of the labelled training conversations."""
+    folder = _bank_folder()
     items: list[Exemplar] = []
-    for entry in sorted(folder.iterdir(), key=lambda p: p.name):
-        if not entry.name.endswith(".jsonl"):
-            continue
+    for entry in sorted(folder.glob("*.jsonl")):
         for n, line in enumerate(entry.read_text(encoding="utf-8").splitlines(), 1):
             if not line.strip():
                 continue
@@ -56,13 +59,47 @@ def load_exemplars() -> list[Exemplar]:
                 items.append(Exemplar(obj["text"], frozenset(obj["labels"])))
             except (json.JSONDecodeError, KeyError, TypeError) as exc:
                 raise InsightsError.make("E501", f"exemplar bank {entry.name}:{n}: {exc}", file=entry.name, line=n)
+    if nlp is not None:
+        items += conversation_exemplars(nlp)
     return sorted(set(items), key=lambda e: (e.text, sorted(e.labels)))
 
 
-def bank_fingerprint(exemplars: Sequence[Exemplar]) -> str:
+def conversation_exemplars(nlp: "Language") -> list[Exemplar]:
+    """Sentences of the labelled training conversations, labelled by the gold spans they fall in.
+
+    These teach what the isolated sentences cannot: implicit and two-sentence insights, and the natural share of
+    ordinary talk around them. A sentence that touches only a borderline item is left out."""
+    from insights.evaluate import GOLD_SUFFIX, find_transcript, load_gold, offsets
+    from insights.parse import load_transcript
+    from insights.sentences import is_candidate, split_sentences
+
+    out: list[Exemplar] = []
+    for gold_path in sorted((_bank_folder() / "conversations").glob(f"*{GOLD_SUFFIX}")):
+        t = load_transcript(find_transcript(gold_path))
+        gold = load_gold(gold_path, t)
+        starts = offsets(t)
+        for s in split_sentences([t], nlp):
+            if not is_candidate(s):
+                continue
+            span = (starts[s.utterance] + s.start, starts[s.utterance] + s.end)
+            hits = [g for g in gold if _covers(g.span, span)]
+            firm = frozenset(g.kind for g in hits if not g.borderline)
+            if hits and not firm:
+                continue
+            out.append(Exemplar(s.text, firm))
+    return out
+
+
+def _covers(gold: tuple[int, int], sentence: tuple[int, int]) -> bool:
+    overlap = max(0, min(gold[1], sentence[1]) - max(gold[0], sentence[0]))
+    return overlap >= 0.5 * (sentence[1] - sentence[0]) or overlap >= 0.5 * (gold[1] - gold[0])
+
+
+def bank_fingerprint() -> str:
+    """A hash of the model settings and every file of the bank: a changed bank retrains the classifier."""
     h = hashlib.sha256(f"{MODEL_VERSION}|{FEATURE_NAMES}|{FEATURE_WEIGHT}|{NGRAM_WEIGHT}|{REGULARISATION}".encode())
-    for e in exemplars:
-        h.update(f"{e.text}\x00{','.join(sorted(e.labels))}\n".encode())
+    for path in sorted(p for p in _bank_folder().rglob("*") if p.is_file()):
+        h.update(path.relative_to(_bank_folder()).as_posix().encode() + b"\x00" + path.read_bytes())
     return h.hexdigest()[:16]
 
 
@@ -92,7 +129,7 @@ class InsightClassifier:
         mean, std = feats.mean(axis=0), feats.std(axis=0) + 1e-6
         vectors = embedder.embed(texts)
         ngrams = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True).fit(texts)
-        clf = cls(exemplars, {}, mean, std, vectors, bank_fingerprint(exemplars), ngrams)
+        clf = cls(exemplars, {}, mean, std, vectors, bank_fingerprint(), ngrams)
         X = clf.design(spans, vectors)
         models = clf.models
         for kind in INSIGHT_KINDS:
@@ -134,8 +171,7 @@ def cache_dir() -> Path:
 
 def load_classifier(nlp: "Language", embedder: "Embedder") -> InsightClassifier:
     """The classifier for the installed bank: from the cache when its fingerprint matches, else trained now."""
-    exemplars = load_exemplars()
-    fingerprint = bank_fingerprint(exemplars)
+    fingerprint = bank_fingerprint()
     path = cache_dir() / f"classifier-{fingerprint}.pkl"
     if path.exists():
         try:
@@ -145,7 +181,7 @@ def load_classifier(nlp: "Language", embedder: "Embedder") -> InsightClassifier:
                 return clf
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
             pass  # a stale or broken cache is rebuilt below
-    clf = InsightClassifier.train(exemplars, nlp, embedder)
+    clf = InsightClassifier.train(load_exemplars(nlp), nlp, embedder)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")

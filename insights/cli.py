@@ -269,5 +269,67 @@ def eval_(gold: List[Path] = typer.Argument(..., help="Gold label files (*.gold.
                 out.print(f"FALSE {k}: {q}", markup=False, soft_wrap=True)
 
 
+def _analysis(db: Optional[Path], pipeline: Optional[Path]):
+    """Load the pipeline settings, the models and the corpus analysis (roles, personas, insights)."""
+    from insights.config import load_pipeline
+    from insights.extract import Models
+    from insights.nlp import Embedder
+    from insights.run import analyse
+
+    config = load_pipeline(pipeline)
+    store = _store(db or (None if not config.db or config.db == "insights.sqlite" else Path(config.db)))
+    with err.status("loading models…"):
+        models = Models.load(Embedder(cache=store.embedding_cache()))
+    with err.status("analysing the corpus…") as status:
+        analysis = analyse(store, models, config,
+                           progress=lambda what, n, total: status.update(f"{what} {n}/{total}"))
+    return config, store, models, analysis
+
+
+PipelineOption = typer.Option(None, "--pipeline", help="Pipeline file (default pipelines/weekly.toml).")
+
+
+@app.command()
+def personas(db: Optional[Path] = DbOption, pipeline: Optional[Path] = PipelineOption,
+             fmt: str = typer.Option("table", "--format", help="table or json")) -> None:
+    """The persona catalogue with how many buyers and insights each has, and every speaker left unassigned."""
+    from collections import Counter
+
+    from insights.records import UNASSIGNED
+
+    try:
+        _config, store, _models, a = _analysis(db, pipeline)
+        store.close()
+    except InsightsError as e:
+        _fail(e)
+    buyers = [s for s in a.speakers if s.role in ("buyer", "guest")]
+    speakers_per = Counter(s.persona or UNASSIGNED for s in buyers)
+    insights_per = Counter(a.insight_persona.values())
+    rows = [{"persona": p.key, "name": p.name, "description": p.description, "speakers": speakers_per[p.key],
+             "insights": insights_per[p.key]} for p in a.catalogue]
+    rows.append({"persona": UNASSIGNED, "name": "Unassigned", "description": "buyers whose persona is not known",
+                 "speakers": speakers_per[UNASSIGNED], "insights": insights_per[UNASSIGNED]})
+    unassigned = [{"transcript": s.transcript_id, "speaker": s.name, "evidence": s.persona_evidence}
+                  for s in buyers if (s.persona or UNASSIGNED) == UNASSIGNED]
+    if fmt == "json":
+        sys.stdout.write(json.dumps({"personas": rows, "unassigned_speakers": unassigned,
+                                     "speakers": [s.__dict__ for s in a.speakers]}, indent=2) + "\n")
+        return
+    table = Table(title="Personas", title_justify="left")
+    for col in ("persona", "name", "buyers", "insights"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(r["persona"], r["name"], str(r["speakers"]), str(r["insights"]))
+    out.print(table)
+    table = Table(title="Buyers and guests", title_justify="left")
+    for col in ("call", "speaker", "role", "persona", "how", "evidence"):
+        table.add_column(col, overflow="fold")
+    titles = {t.id: f"{t.date} {t.title}" for t in a.transcripts}
+    for s in buyers:
+        table.add_row(titles[s.transcript_id], s.name, s.role, s.persona or UNASSIGNED, s.persona_method,
+                      s.persona_evidence[:160])
+    out.print(table)
+
+
 def main() -> None:  # pragma: no cover - entry point
     app()

@@ -13,17 +13,19 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from insights.classifier import InsightClassifier, load_classifier
-from insights.features import FILLERS, fired
+from insights.features import fired
 from insights.nlp import Embedder, load_spacy
-from insights.records import INSIGHT_KINDS, Insight, Transcript
-from insights.sentences import Sentence, normalise, split_sentences
+from insights.records import INSIGHT_KINDS, Insight, SpeakerRole, Transcript
+from insights.roles import infer_roles
+from insights.sentences import Sentence, is_candidate, normalise, split_sentences
 
 # Probability a sentence must reach to be reported as an insight of a kind; chosen on the exemplar bank's
 # cross-validation and checked on the dev set (see README "Extraction quality").
 THRESHOLDS = {"pain_point": 0.5, "objection": 0.5, "analogy": 0.5}
-MIN_CONTENT_WORDS = 3
 MAX_QUOTE_SENTENCES = 3
-CONTINUE_SHARE = 0.5
+CONTINUE_SHARE = 0.3
+CONTEXT_WORDS = 6
+SELLER_FACTOR = 0.7
 RESPONSE_MAX_SENTENCES = 3
 
 
@@ -42,12 +44,6 @@ class Models:
         return cls(nlp=nlp, embedder=embedder, classifier=load_classifier(nlp, embedder))
 
 
-def is_candidate(sentence: Sentence) -> bool:
-    """Cheap filter before embedding: enough words that are not fillers or back-channels."""
-    words = re.findall(r"[A-Za-z']+", sentence.text.lower())
-    return sum(w not in FILLERS for w in words) >= MIN_CONTENT_WORDS
-
-
 @dataclass
 class Scored:
     """Every candidate sentence with its embedding and probability per kind: extraction before thresholds."""
@@ -55,14 +51,33 @@ class Scored:
     sentences: list[Sentence]
     vectors: np.ndarray
     probs: dict[str, np.ndarray]
+    sides: list[str | None]              # rep | buyer | host | guest | unknown, per sentence
 
 
-def score_sentences(transcripts: Sequence[Transcript], models: Models, n_process: int = 1) -> Scored:
+def utterance_sides(t: Transcript, roles: Sequence[SpeakerRole]) -> list[str | None]:
+    """The side of each utterance: by speaker, or per utterance for transcripts without speaker labels."""
+    by_speaker = {r.speaker: r.role for r in roles if r.speaker is not None}
+    by_utterance = {r.utterance: r.role for r in roles if r.speaker is None and r.utterance is not None}
+    return [by_speaker.get(u.speaker) if u.speaker is not None else by_utterance.get(u.index)
+            for u in t.utterances]
+
+
+def score_sentences(transcripts: Sequence[Transcript], models: Models, n_process: int = 1,
+                    roles: dict[str, Sequence[SpeakerRole]] | None = None) -> Scored:
+    """Classify every candidate sentence. ``roles`` by transcript id; inferred here when not given."""
+    roles = dict(roles or {})
+    sides = {}
+    for t in transcripts:
+        if t.id not in roles:
+            roles[t.id] = infer_roles(t, nlp=models.nlp)
+        sides[t.id] = utterance_sides(t, roles[t.id])
     sentences = [s for s in split_sentences(transcripts, models.nlp, n_process=n_process) if is_candidate(s)]
     if not sentences:
-        return Scored([], np.zeros((0, models.embedder.dim), dtype=np.float32), {k: np.zeros(0) for k in INSIGHT_KINDS})
+        return Scored([], np.zeros((0, models.embedder.dim), dtype=np.float32),
+                      {k: np.zeros(0) for k in INSIGHT_KINDS}, [])
     vectors = models.embedder.embed([normalise(s.text) for s in sentences])
-    return Scored(sentences, vectors, models.classifier.predict([s.span for s in sentences], vectors))
+    probs = models.classifier.predict([s.span for s in sentences], vectors)
+    return Scored(sentences, vectors, probs, [sides[s.transcript.id][s.utterance] for s in sentences])
 
 
 def select(scored: Scored, classifier: InsightClassifier, *, kinds: Iterable[str] = INSIGHT_KINDS,
@@ -72,14 +87,14 @@ def select(scored: Scored, classifier: InsightClassifier, *, kinds: Iterable[str
     sentences, vectors = scored.sentences, scored.vectors
     insights: list[Insight] = []
     for kind in [k for k in INSIGHT_KINDS if k in set(kinds)]:
-        p = scored.probs[kind]
+        p = _seller_discount(scored, kind)
         for first, last in _runs(sentences, p, thresholds[kind]):
             confidence = float(p[first:last + 1].max())
             if confidence < min_confidence:
                 continue
             best = first + int(np.argmax(p[first:last + 1]))
             insights.append(_insight(sentences[first], sentences[last], kind, confidence,
-                                     classifier.nearest(vectors[best], kind)))
+                                     classifier.nearest(vectors[best], kind), scored.sides[first]))
     return sorted(insights, key=lambda i: (i.transcript_id, i.utterance, i.span, i.kind))
 
 
@@ -90,30 +105,59 @@ def extract(transcripts: Sequence[Transcript], models: Models, *, kinds: Iterabl
     return select(scored, models.classifier, kinds=kinds, min_confidence=min_confidence)
 
 
+_REPORTED = re.compile(r"\b(customers?|clients?|buyers?|prospects?|people|they|folks|everyone|teams?)\b[^.?!]{0,40}"
+                       r"\b(tell|tells|told|say|says|said|ask|asks|complain\w*|push(?:es)? back|worr\w*)\b"
+                       r"|\b(i|we) (?:always |often |keep )?hear\b", re.I)
+
+
+def _seller_discount(scored: Scored, kind: str) -> np.ndarray:
+    """In sales calls the seller's own words are rarely the buyer's pain or objection: "the per-unit price is a
+    little higher" is an offer, not pushback. Scale those down unless the rep reports what customers say."""
+    p = scored.probs[kind]
+    if kind == "analogy" or not len(p):
+        return p
+    factor = np.array([SELLER_FACTOR if side == "rep" and not _REPORTED.search(s.text) else 1.0
+                       for s, side in zip(scored.sentences, scored.sides)])
+    return p * factor
+
+
 def _runs(sentences: Sequence[Sentence], p: np.ndarray, threshold: float) -> list[tuple[int, int]]:
-    """Index ranges of quotes: a sentence above the threshold, extended over the next sentences of the same turn
-    that continue it (scored at least CONTINUE_SHARE of the threshold, but not insights on their own), up to
-    MAX_QUOTE_SENTENCES. "Think of it as a bathroom scale for the fleet. Nobody loves stepping on it…" is one quote."""
+    """Index ranges of quotes, so that a quote carries its whole point (gold labels are 2 sentences 40% of the
+    time): a sentence above the threshold, extended over the next sentences of the same turn that continue it
+    (scored at least CONTINUE_SHARE of the threshold), up to MAX_QUOTE_SENTENCES; a short or anaphoric sentence
+    ("It's duct tape.") takes the sentence before it as its context."""
     runs, i = [], 0
     while i < len(sentences):
         if p[i] < threshold:
             i += 1
             continue
+        start = i
+        if (i > 0 and _same_turn(sentences[i - 1], sentences[i]) and _needs_context(sentences[i])
+                and (not runs or runs[-1][1] < i - 1)):
+            start = i - 1
         j = i
-        while (j + 1 < len(sentences) and j - i + 1 < MAX_QUOTE_SENTENCES
+        while (j + 1 < len(sentences) and j - start + 1 < MAX_QUOTE_SENTENCES
                and _same_turn(sentences[j], sentences[j + 1])
-               and CONTINUE_SHARE * threshold <= p[j + 1] < threshold):
+               and p[j + 1] >= CONTINUE_SHARE * threshold):
             j += 1
-        runs.append((i, j))
+        runs.append((start, j))
         i = j + 1
     return runs
+
+
+_ANAPHORIC = re.compile(r"^(it|it's|that|that's|this|they|those|which|so|and|but|because|or|then)\b", re.I)
+
+
+def _needs_context(s: Sentence) -> bool:
+    words = s.text.split()
+    return len(words) <= CONTEXT_WORDS or bool(_ANAPHORIC.match(s.text.strip()))
 
 
 def _same_turn(a: Sentence, b: Sentence) -> bool:
     return a.transcript.id == b.transcript.id and a.utterance == b.utterance
 
 
-def _insight(s: Sentence, end: Sentence, kind: str, p: float, nearest: list[str]) -> Insight:
+def _insight(s: Sentence, end: Sentence, kind: str, p: float, nearest: list[str], side: str | None) -> Insight:
     t = s.transcript
     u = t.utterances[s.utterance]
     speaker = t.speaker(u.speaker)
@@ -122,7 +166,7 @@ def _insight(s: Sentence, end: Sentence, kind: str, p: float, nearest: list[str]
     response, responder = (_response(t, s.utterance) if kind == "objection" else (None, None))
     return Insight(kind=kind, quote=u.text[s.start:end.end], transcript_id=t.id, source=t.source,
                    utterance=s.utterance, span=(s.start, end.end), speaker=u.speaker, speaker_name=speaker.display if speaker else None,
-                   role=speaker.role if speaker else None, start=u.start, confidence=round(p, 4),
+                   role=side if side not in (None, "unknown") else (speaker.role if speaker else None), start=u.start, confidence=round(p, 4),
                    reason=f"model p={p:.2f}; cues={cues}; nearest={near}",
                    response=response, response_speaker=responder)
 

@@ -15,6 +15,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from spacy.language import Language
     from spacy.tokens import Span
 
+MIN_CONTENT_WORDS = 3   # fewer words that are not fillers: a back-channel, never an insight
 MAX_WORDS = 45          # longer "sentences" are unpunctuated ASR runs: split them
 
 
@@ -87,3 +88,11 @@ _WS = re.compile(r"\s+")
 
 def normalise(text: str) -> str:
     return _WS.sub(" ", text).strip()
+
+
+def is_candidate(sentence: Sentence) -> bool:
+    """Cheap filter before embedding: enough words that are not fillers or back-channels."""
+    from insights.features import FILLERS
+
+    words = re.findall(r"[A-Za-z']+", sentence.text.lower())
+    return sum(w not in FILLERS for w in words) >= MIN_CONTENT_WORDS

@@ -87,6 +87,18 @@ CREATE TABLE IF NOT EXISTS insights (
     response_speaker TEXT,
     PRIMARY KEY (id, model)
 );
+CREATE TABLE IF NOT EXISTS analyses (      -- roles and personas per transcript, cached by what decided them
+    transcript_id TEXT NOT NULL REFERENCES transcripts(id) ON DELETE CASCADE,
+    key           TEXT NOT NULL,
+    payload       TEXT NOT NULL,
+    PRIMARY KEY (transcript_id, key)
+);
+CREATE TABLE IF NOT EXISTS themes (         -- each run's themes, so the next run keeps their ids and names
+    week      TEXT NOT NULL,
+    id        TEXT NOT NULL,
+    payload   TEXT NOT NULL,
+    PRIMARY KEY (week, id)
+);
 CREATE TABLE IF NOT EXISTS store_info (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
@@ -243,6 +255,33 @@ class Store:
                                start=r["start"], confidence=r["confidence"], reason=r["reason"],
                                response=r["response"], response_speaker=r["response_speaker"]))
         return out
+
+    # --- analyses and themes ------------------------------------------------------------------------------------
+
+    def get_analysis(self, transcript_id: str, key: str) -> dict | None:
+        row = self.conn.execute("SELECT payload FROM analyses WHERE transcript_id = ? AND key = ?",
+                                (transcript_id, key)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def save_analysis(self, transcript_id: str, key: str, payload: dict) -> None:
+        with self.transaction() as c:
+            c.execute("INSERT OR REPLACE INTO analyses VALUES (?,?,?)",
+                      (transcript_id, key, json.dumps(payload, sort_keys=True)))
+
+    def save_themes(self, week: str, themes: list[dict]) -> None:
+        """Replace the themes of one week, atomically."""
+        with self.transaction() as c:
+            c.execute("DELETE FROM themes WHERE week = ?", (week,))
+            c.executemany("INSERT INTO themes VALUES (?,?,?)",
+                          [(week, t["id"], json.dumps(t, sort_keys=True)) for t in themes])
+
+    def previous_themes(self, week: str) -> list[dict]:
+        """The themes of the latest run for this week or, failing that, the latest earlier week."""
+        row = self.conn.execute("SELECT MAX(week) FROM themes WHERE week <= ?", (week,)).fetchone()
+        if not row or row[0] is None:
+            return []
+        return [json.loads(r[0]) for r in self.conn.execute("SELECT payload FROM themes WHERE week = ? ORDER BY id",
+                                                            (row[0],))]
 
     def embedding_cache(self) -> "EmbeddingCache":
         return EmbeddingCache(self)

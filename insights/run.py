@@ -1,0 +1,205 @@
+"""The main job, stage by stage. The only module that touches both the store and the pure stages: it loads inputs,
+calls a stage, saves what the stage returns, and hands the results to the report.
+
+Work already done is not redone: insights are stored per transcript and model, roles and personas per transcript
+and settings, embeddings per text. A re-run after a few new calls only reads those calls.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Callable
+
+from insights.config import PipelineConfig
+from insights.extract import Models, score_sentences, select
+from insights.personas import BUYER_SIDE, assign_personas, load_catalogue
+from insights.records import (UNASSIGNED, Insight, Persona, PersonaAssignment, SpeakerRole, Transcript)
+from insights.roles import infer_roles
+from insights.store import Store
+
+EXTRACT_VERSION = "1"       # bump when the selection of insights from scored sentences changes
+ANALYSIS_VERSION = "1"      # bump when role or persona inference changes
+STRONG_METHODS = ("metadata_title", "self_introduction", "introduced_by_other")
+GENERIC_LABEL = ("speaker", "spk", "a", "b", "c", "d", "interviewer", "interviewee", "agent", "prospect", "host",
+                 "guest", "unknown")
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class SpeakerInfo:
+    """Everything the report says about one speaker in one call, with the evidence."""
+
+    transcript_id: str
+    label: str | None
+    name: str
+    role: str
+    role_confidence: float
+    role_evidence: str
+    persona: str | None = None
+    persona_confidence: float = 0.0
+    persona_method: str = ""
+    persona_evidence: str = ""
+    title: str | None = None
+    company: str | None = None
+
+
+@dataclass
+class Analysis:
+    transcripts: list[Transcript]
+    insights: list[Insight]
+    speakers: list[SpeakerInfo]
+    insight_persona: dict[str, str]            # insight id -> persona key (or UNASSIGNED)
+    catalogue: list[Persona]
+    failures: list[dict] = field(default_factory=list)
+
+    def transcript(self, tid: str) -> Transcript:
+        return next(t for t in self.transcripts if t.id == tid)
+
+
+def iso_week(day: str) -> str:
+    y, w, _ = date.fromisoformat(day).isocalendar()
+    return f"{y}-W{w:02d}"
+
+
+def _catalogue_hash(path: str) -> str:
+    return hashlib.sha1(Path(path).read_bytes()).hexdigest()[:10]
+
+
+def analyse(store: Store, models: Models, config: PipelineConfig, progress: Progress | None = None) -> Analysis:
+    """Roles, personas and insights for every current transcript in the corpus, reusing what is stored."""
+    catalogue = load_catalogue(config.catalogue)
+    transcripts = store.transcripts()
+    model_key = f"{models.classifier.fingerprint}-x{EXTRACT_VERSION}"
+    analysis_key = f"a{ANALYSIS_VERSION}|{','.join(config.company_names)}|{_catalogue_hash(config.catalogue)}"
+    done = store.extracted_ids(model_key)
+    roles: dict[str, list[SpeakerRole]] = {}
+    personas: dict[str, list[PersonaAssignment]] = {}
+    for n, t in enumerate(transcripts, 1):
+        if progress:
+            progress("analysing calls", n, len(transcripts))
+        cached = store.get_analysis(t.id, analysis_key)
+        if cached:
+            roles[t.id] = [SpeakerRole(**r) for r in cached["roles"]]
+            personas[t.id] = [PersonaAssignment(**p) for p in cached["personas"]]
+        else:
+            roles[t.id] = infer_roles(t, config.company_names, nlp=models.nlp)
+            personas[t.id] = assign_personas(t, roles[t.id], catalogue, models.embedder, nlp=models.nlp)
+            store.save_analysis(t.id, analysis_key, {"roles": [asdict(r) for r in roles[t.id]],
+                                                     "personas": [asdict(p) for p in personas[t.id]]})
+        if t.id not in done:
+            found = select(score_sentences([t], models, roles={t.id: roles[t.id]}), models.classifier,
+                           kinds=config.kinds)
+            store.save_insights(t.id, model_key, found)
+    if hasattr(models.embedder.cache, "flush"):
+        models.embedder.cache.flush()
+    personas = recognise_known_people(transcripts, personas)
+    insights = [i for i in store.insights(model_key) if i.kind in config.kinds
+                and i.confidence >= config.min_confidence]
+    speakers = _speakers(transcripts, roles, personas)
+    return Analysis(transcripts, insights, speakers, persona_of_insights(insights, transcripts, roles, personas),
+                    catalogue, store.failures())
+
+
+def recognise_known_people(transcripts: list[Transcript], personas: dict[str, list[PersonaAssignment]]
+                           ) -> dict[str, list[PersonaAssignment]]:
+    """A buyer whose title is known in one call (metadata, an introduction) keeps that persona in calls where
+    the title is not said: "Rachel Owens" of Brightwave is the VP Marketing in every Brightwave call."""
+    by_id = {t.id: t for t in transcripts}
+    known: dict[tuple[str, str], PersonaAssignment] = {}
+    for tid, items in sorted(personas.items()):
+        for a in items:
+            key = _person_key(by_id[tid], a.speaker)
+            if key and a.method in STRONG_METHODS and key not in known:
+                known[key] = a
+    out = {}
+    for tid, items in personas.items():
+        updated = []
+        for a in items:
+            key = _person_key(by_id[tid], a.speaker)
+            prior = known.get(key) if key else None
+            if prior and a.method not in STRONG_METHODS and prior.transcript_id != tid:
+                src = by_id[prior.transcript_id]
+                a = PersonaAssignment(tid, a.speaker, prior.persona, prior.confidence * 0.95, "known_person",
+                                      f"same person as in {src.title!r} ({src.date}): {prior.method}, "
+                                      f"{prior.evidence}")
+            updated.append(a)
+        out[tid] = updated
+    return out
+
+
+def _person_key(t: Transcript, label: str | None) -> tuple[str, str] | None:
+    """Who a speaker is across calls: their name (not a generic label like "Speaker 1") and the account."""
+    if label is None:
+        return None
+    s = t.speaker(label)
+    name = (s.name if s and s.name else label).strip()
+    first = name.split(" ")[0].casefold() if name else ""
+    if not name or first in GENERIC_LABEL or name.replace("_", "").isdigit() or len(name) < 3 or \
+            any(ch.isdigit() for ch in name):
+        return None
+    account = str(t.metadata.get("account") or (s.company if s else "") or "").casefold()
+    return name.casefold(), account
+
+
+def persona_of_insights(insights: list[Insight], transcripts: list[Transcript],
+                        roles: dict[str, list[SpeakerRole]], personas: dict[str, list[PersonaAssignment]]
+                        ) -> dict[str, str]:
+    """Each insight's persona: the speaker's own for buyers and guests; for reps and hosts, the persona of the
+    main buyer they were speaking to (the buyer who said the most)."""
+    by_id = {t.id: t for t in transcripts}
+    out = {}
+    for i in insights:
+        by_speaker = {a.speaker: a.persona for a in personas.get(i.transcript_id, [])}
+        side = {r.speaker: r.role for r in roles.get(i.transcript_id, []) if r.speaker is not None}
+        if i.speaker is not None and side.get(i.speaker) in BUYER_SIDE:
+            out[i.id] = by_speaker.get(i.speaker, UNASSIGNED)
+        elif i.speaker is None and None in by_speaker:
+            out[i.id] = by_speaker[None]
+        else:
+            out[i.id] = _main_buyer_persona(by_id[i.transcript_id], side, by_speaker)
+    return out
+
+
+def _main_buyer_persona(t: Transcript, side: dict, by_speaker: dict) -> str:
+    words: dict[str, int] = {}
+    for u in t.utterances:
+        if u.speaker is not None and side.get(u.speaker) in BUYER_SIDE and by_speaker.get(u.speaker, UNASSIGNED) \
+                != UNASSIGNED:
+            words[u.speaker] = words.get(u.speaker, 0) + len(u.text.split())
+    if not words:
+        return by_speaker.get(None, UNASSIGNED)
+    return by_speaker[max(sorted(words), key=words.get)]
+
+
+def _speakers(transcripts: list[Transcript], roles: dict[str, list[SpeakerRole]],
+              personas: dict[str, list[PersonaAssignment]]) -> list[SpeakerInfo]:
+    out = []
+    for t in transcripts:
+        ps = {p.speaker: p for p in personas.get(t.id, [])}
+        for r in roles.get(t.id, []):
+            if r.speaker is None:
+                continue
+            s = t.speaker(r.speaker)
+            p = ps.get(r.speaker)
+            out.append(SpeakerInfo(t.id, r.speaker, s.display if s else r.speaker, r.role, r.confidence,
+                                   r.evidence, p.persona if p else None, p.confidence if p else 0.0,
+                                   p.method if p else "", p.evidence if p else "",
+                                   s.title if s else None, s.company if s else None))
+        if None in ps:
+            p = ps[None]
+            out.append(SpeakerInfo(t.id, None, "(buyer side, no speaker labels)", "buyer", 0.0,
+                                   "unlabelled transcript", p.persona, p.confidence, p.method, p.evidence))
+    return out
+
+
+def speakers_json(analysis: Analysis) -> list[dict]:
+    return [asdict(s) for s in analysis.speakers]
+
+
+def dumps(obj) -> str:
+    """Deterministic JSON for every export: sorted keys, no floats drifting in the last digit."""
+    return json.dumps(obj, ensure_ascii=False, sort_keys=True, indent=2)
