@@ -8,6 +8,7 @@ from typing import List, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from insights.errors import InsightsError
@@ -28,7 +29,7 @@ def _store(db: Optional[Path]) -> Store:
 
 
 def _fail(e: InsightsError) -> None:
-    err.print(f"[red]error[/red] {e}", markup=True, highlight=False)
+    err.print(f"[red]error[/red] {escape(str(e))}", markup=True, highlight=False, soft_wrap=True)
     raise typer.Exit(2)
 
 
@@ -329,6 +330,57 @@ def personas(db: Optional[Path] = DbOption, pipeline: Optional[Path] = PipelineO
         table.add_row(titles[s.transcript_id], s.name, s.role, s.persona or UNASSIGNED, s.persona_method,
                       s.persona_evidence[:160])
     out.print(table)
+
+
+@app.command()
+def submit(file: Path = typer.Argument(..., help="The call's transcript, in any supported format."),
+           rep: str = typer.Option(..., "--rep", help="Who submits it."),
+           why: str = typer.Option("", "--why", help="What makes this call stand out."),
+           account: Optional[str] = typer.Option(None, "--account", help="The customer account."),
+           outcome: Optional[str] = typer.Option(None, "--outcome", help="won, lost or open."),
+           buyer_title: Optional[str] = typer.Option(None, "--buyer-title", help="The buyer's job title."),
+           db: Optional[Path] = DbOption, pipeline: Optional[Path] = PipelineOption) -> None:
+    """Submit a standout call: it is stored, flagged for the weekly report, and what it holds is shown at once."""
+    from insights.config import load_pipeline
+    from insights.extract import Models
+    from insights.nlp import Embedder
+    from insights.submit import submit_file
+
+    try:
+        config = load_pipeline(pipeline)
+        with _store(db) as store:
+            with err.status("loading models…"):
+                models = Models.load(Embedder(cache=store.embedding_cache()))
+            with err.status("reading the call…"):
+                fb = submit_file(file, store, models, config, rep=rep, why=why, account=account, outcome=outcome,
+                                 buyer_title=buyer_title)
+    except InsightsError as e:
+        _fail(e)
+    print_feedback(fb, rep)
+
+
+def print_feedback(fb, rep: str) -> None:
+    from insights.run import iso_week
+
+    t = fb.transcript
+    note = " (its content was already in the corpus; it is now flagged as a standout)" if fb.status == "existing" else ""
+    out.print(f"Thanks, {rep}: “{t.title}” ({t.date}, id {t.id[:10]}) is in, and will show in the "
+              f"{iso_week(t.date)} report{note}.", markup=False, soft_wrap=True)
+    for p in fb.personas:
+        who = t.speaker(p.speaker).display if p.speaker and t.speaker(p.speaker) else "the buyer side"
+        out.print(f"Buyer: {who} — {fb.persona_names.get(p.persona, p.persona)} ({p.method}: {p.evidence[:100]})",
+                  markup=False, soft_wrap=True)
+    labels = {"pain_point": "Pain points", "objection": "Objections", "analogy": "Analogies"}
+    for kind, label in labels.items():
+        top = fb.top(kind)
+        out.print(f"\n{label} ({sum(i.kind == kind for i in fb.insights)} found):", markup=False)
+        for i in top:
+            when = f"[{_fmt_duration(i.start)}] " if i.start is not None else ""
+            out.print(f"  {when}{i.speaker_name or 'unknown speaker'}: “{i.quote}”", markup=False, soft_wrap=True)
+            if i.response:
+                out.print(f"      ↳ reply: “{i.response[:200]}”", markup=False, soft_wrap=True)
+        if not top:
+            out.print("  none found", markup=False)
 
 
 def main() -> None:  # pragma: no cover - entry point

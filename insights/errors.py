@@ -45,6 +45,8 @@ CODES: dict[str, tuple[str, str]] = {
              "run `insights list` to see the ids; a unique prefix of an id is enough"),
     "E403": ("the store is busy: {detail}",
              "another run holds the corpus; wait for it to finish and try again"),
+    "E404": ("duplicate submission: {detail}",
+             "nothing was stored twice; the earlier submission stands and will appear in the weekly report"),
     # E5xx: configuration and command-line use
     "E501": ("invalid setting: {detail}",
              "see the comments in pipelines/weekly.toml for valid values"),

@@ -19,6 +19,7 @@ from insights.personas import BUYER_SIDE, assign_personas, load_catalogue
 from insights.records import (UNASSIGNED, Insight, Persona, PersonaAssignment, SpeakerRole, Transcript)
 from insights.roles import infer_roles
 from insights.store import Store
+from insights.submit import with_buyer_title
 
 EXTRACT_VERSION = "1"       # bump when the selection of insights from scored sentences changes
 ANALYSIS_VERSION = "1"      # bump when role or persona inference changes
@@ -81,14 +82,17 @@ def analyse(store: Store, models: Models, config: PipelineConfig, progress: Prog
     for n, t in enumerate(transcripts, 1):
         if progress:
             progress("analysing calls", n, len(transcripts))
-        cached = store.get_analysis(t.id, analysis_key)
+        sub = store.submission(t.id)
+        title = sub["buyer_title"] if sub else None
+        cached = store.get_analysis(t.id, analysis_key + (f"|title={title}" if title else ""))
         if cached:
             roles[t.id] = [SpeakerRole(**r) for r in cached["roles"]]
             personas[t.id] = [PersonaAssignment(**p) for p in cached["personas"]]
         else:
             roles[t.id] = infer_roles(t, config.company_names, nlp=models.nlp)
-            personas[t.id] = assign_personas(t, roles[t.id], catalogue, models.embedder, nlp=models.nlp)
-            store.save_analysis(t.id, analysis_key, {"roles": [asdict(r) for r in roles[t.id]],
+            personas[t.id] = assign_personas(with_buyer_title(t, roles[t.id], title), roles[t.id], catalogue,
+                                             models.embedder, nlp=models.nlp)
+            store.save_analysis(t.id, analysis_key + (f"|title={title}" if title else ""), {"roles": [asdict(r) for r in roles[t.id]],
                                                      "personas": [asdict(p) for p in personas[t.id]]})
         if t.id not in done:
             found = select(score_sentences([t], models, roles={t.id: roles[t.id]}), models.classifier,

@@ -99,6 +99,23 @@ CREATE TABLE IF NOT EXISTS themes (         -- each run's themes, so the next ru
     payload   TEXT NOT NULL,
     PRIMARY KEY (week, id)
 );
+CREATE TABLE IF NOT EXISTS submissions (    -- standout calls submitted by reps
+    transcript_id TEXT PRIMARY KEY REFERENCES transcripts(id) ON DELETE CASCADE,
+    rep           TEXT NOT NULL,
+    why           TEXT NOT NULL,
+    account       TEXT,
+    outcome       TEXT,
+    buyer_title   TEXT,
+    submitted_at  TEXT NOT NULL,
+    channel       TEXT NOT NULL                 -- cli | web | inbox
+);
+CREATE TABLE IF NOT EXISTS processed_files (  -- inbox files already taken, by content hash
+    path          TEXT NOT NULL,
+    content_id    TEXT NOT NULL,
+    status        TEXT NOT NULL,
+    processed_at  TEXT NOT NULL,
+    PRIMARY KEY (path, content_id)
+);
 CREATE TABLE IF NOT EXISTS store_info (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
@@ -282,6 +299,39 @@ class Store:
             return []
         return [json.loads(r[0]) for r in self.conn.execute("SELECT payload FROM themes WHERE week = ? ORDER BY id",
                                                             (row[0],))]
+
+    # --- submissions --------------------------------------------------------------------------------------------
+
+    def submission(self, transcript_id: str) -> dict | None:
+        row = self.conn.execute("SELECT * FROM submissions WHERE transcript_id = ?", (transcript_id,)).fetchone()
+        return dict(row) if row else None
+
+    def submissions(self) -> list[dict]:
+        return [dict(r) for r in self.conn.execute("SELECT * FROM submissions ORDER BY submitted_at, transcript_id")]
+
+    def submit(self, t: Transcript, *, rep: str, why: str, account: str | None, outcome: str | None,
+               buyer_title: str | None, channel: str, source_key: str | None = None, when: str | None = None
+               ) -> str:
+        """Store a submitted call and its submission in one transaction. Returns added | existing (the content was
+        ingested before, and is now flagged as a standout). Raises E404 when it was already submitted."""
+        earlier = self.submission(t.id)
+        if earlier:
+            raise InsightsError.make(
+                "E404", f"this call was already submitted by {earlier['rep']} on {earlier['submitted_at'][:10]} "
+                f"(transcript {t.id[:10]})", file=t.source)
+        status = self.add_transcript(t, source_key=source_key)
+        with self.transaction() as c:
+            c.execute("INSERT INTO submissions VALUES (?,?,?,?,?,?,?,?)",
+                      (t.id, rep, why, account, outcome, buyer_title, when or _now(), channel))
+        return "existing" if status == "unchanged" else "added"
+
+    def processed(self, path: str, content_id: str) -> bool:
+        return self.conn.execute("SELECT 1 FROM processed_files WHERE path = ? AND content_id = ?",
+                                 (path, content_id)).fetchone() is not None
+
+    def mark_processed(self, path: str, content_id: str, status: str) -> None:
+        with self.transaction() as c:
+            c.execute("INSERT OR REPLACE INTO processed_files VALUES (?,?,?,?)", (path, content_id, status, _now()))
 
     def embedding_cache(self) -> "EmbeddingCache":
         return EmbeddingCache(self)
