@@ -32,7 +32,7 @@ if TYPE_CHECKING:  # pragma: no cover
 MODEL_VERSION = "2"
 FEATURE_WEIGHT = 0.35     # scale of the standardised cues relative to the unit-length embedding
 NGRAM_WEIGHT = 1.0        # scale of the word n-gram TF-IDF block (stance words: "not convinced", "too long for us")
-REGULARISATION = 3.0      # C of the logistic regressions (chosen by cross-validation on the bank)
+REGULARISATION = 1.0      # C of the logistic regressions (chosen by cross-validation on the bank)
 
 
 @dataclass(frozen=True)

@@ -383,5 +383,47 @@ def print_feedback(fb, rep: str) -> None:
             out.print("  none found", markup=False)
 
 
+@app.command()
+def run(pipeline: Optional[Path] = typer.Argument(None, help="Pipeline file (default pipelines/weekly.toml)."),
+        source: Optional[List[Path]] = typer.Option(None, "--source", help="Ingest these instead of the "
+                                                    "pipeline's sources (repeatable)."),
+        db: Optional[Path] = DbOption,
+        out_dir: Optional[Path] = typer.Option(None, "--out", help="Write reports here instead of reports/."),
+        week: Optional[str] = typer.Option(None, "--week", help="ISO week to report, e.g. 2026-W47 (default: "
+                                           "the latest week in the corpus)."),
+        since: Optional[str] = typer.Option(None, "--since", help="First day to report (YYYY-MM-DD); with --until "
+                                            "instead of --week."),
+        until: Optional[str] = typer.Option(None, "--until", help="Last day to report (YYYY-MM-DD).")) -> None:
+    """The weekly job: ingest the sources and the inbox, extract, find roles, personas and themes, and write the
+    report and persona briefs to reports/<week>/."""
+    from insights.config import load_pipeline
+    from insights.run import run_pipeline
+
+    try:
+        config = load_pipeline(pipeline)
+        if source:
+            config.sources = [str(s) for s in source]
+        if out_dir:
+            config.out = str(out_dir)
+        if week:
+            config.week = week
+        with _store(db or (Path(config.db) if config.db != "insights.sqlite" else None)) as store:
+            with err.status("starting…") as status:
+                summary = run_pipeline(store, config, since=since, until=until,
+                                       progress=lambda what, n, total: status.update(f"{what} {n}/{total}"))
+    except InsightsError as e:
+        _fail(e)
+    ins = summary.insights
+    out.print(f"Week {summary.week}: {summary.transcripts} transcripts in the corpus "
+              f"({summary.ingested.get('added', 0)} new, {summary.ingested.get('failed', 0)} failed"
+              + (f"; inbox: {summary.inbox['submitted']} submitted, {summary.inbox['failed']} failed"
+                 if sum(summary.inbox.values()) else "") + ")", markup=False)
+    out.print(f"Insights: {ins.get('pain_point', 0)} pain points, {ins.get('objection', 0)} objections, "
+              f"{ins.get('analogy', 0)} analogies; {summary.themes} themes.", markup=False)
+    for f in summary.failures:
+        out.print(f"  failed: {f['source']}: {f['code']} {f['message']}", markup=False, soft_wrap=True)
+    out.print(f"Report: {summary.report_dir}/index.html", markup=False)
+
+
 def main() -> None:  # pragma: no cover - entry point
     app()

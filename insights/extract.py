@@ -21,7 +21,7 @@ from insights.sentences import Sentence, is_candidate, normalise, split_sentence
 
 # Probability a sentence must reach to be reported as an insight of a kind; chosen on the exemplar bank's
 # cross-validation and checked on the dev set (see README "Extraction quality").
-THRESHOLDS = {"pain_point": 0.5, "objection": 0.5, "analogy": 0.5}
+THRESHOLDS = {"pain_point": 0.5, "objection": 0.6, "analogy": 0.65}
 MAX_QUOTE_SENTENCES = 3
 CONTINUE_SHARE = 0.3
 CONTEXT_WORDS = 6

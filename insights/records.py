@@ -129,3 +129,31 @@ class PersonaAssignment:
     confidence: float
     method: str                      # metadata_title | self_introduction | introduced_by_other | similarity | none
     evidence: str                    # the title, the quote, or the similarity figures
+
+
+THEME_TRENDS = ("new", "rising", "steady", "falling")
+
+
+@dataclass(frozen=True)
+class Theme:
+    """A recurring thing one persona says, of one kind: its quotes, how widely it is said, and how that changes.
+
+    ``id`` and ``name`` carry over from last week's theme it matches (see ``insights.themes``). ``centroid`` is the
+    unit-length mean embedding of the members, kept for that matching; it takes no part in equality or hashing.
+    """
+
+    id: str
+    name: str
+    persona: str                     # a Persona.key, or UNASSIGNED
+    kind: str                        # pain_point | objection | analogy
+    keywords: tuple[str, ...]        # distinctive lemmatised keyphrases, best first
+    insight_ids: tuple[str, ...]     # Insight.id of every member, sorted
+    size: int
+    transcripts: int                 # distinct transcripts it was said in
+    speakers: int                    # distinct speakers who said it
+    first_seen: str                  # ISO date
+    last_seen: str                   # ISO date
+    weekly: tuple[tuple[str, int], ...]  # (ISO week "YYYY-Www", members said that week), by week
+    trend: str                       # new | rising | steady | falling, for the run's current week
+    quotes: tuple[str, ...]          # Insight.id of 1-3 representative quotes, most central first
+    centroid: tuple[float, ...] = field(default=(), compare=False, hash=False, repr=False)

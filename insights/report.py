@@ -18,9 +18,22 @@ KIND_LABELS = {"pain_point": "Pain points", "objection": "Objections", "analogy"
 WORDS_PER_MINUTE = 150      # to estimate the length of transcripts that carry no timestamps
 
 
+def period_label(start: str, end: str) -> str:
+    return f"{start}_to_{end}"
+
+
 def week_bounds(week: str) -> tuple[str, str]:
-    year, w = week.split("-W")
-    start = date.fromisocalendar(int(year), int(w), 1)
+    """First and last day of an ISO week like 2026-W47 (or of a period label from ``period_label``)."""
+    if "_to_" in week:
+        start, end = week.split("_to_")
+        return start, end
+    from insights.errors import InsightsError
+
+    try:
+        year, w = week.split("-W")
+        start = date.fromisocalendar(int(year), int(w), 1)
+    except ValueError:
+        raise InsightsError.make("E501", f"week {week!r} is not an ISO week like 2026-W47")
     return start.isoformat(), (start + timedelta(days=6)).isoformat()
 
 
@@ -49,14 +62,16 @@ class ReportBuilder:
     """Builds the view model for one ISO week from an analysis and its themes."""
 
     def __init__(self, analysis: Analysis, themes: Sequence, week: str, *, top_themes: int = 5,
-                 submissions: Sequence[Submission] = (), cross_persona: Sequence = (), generated: str = ""):
+                 submissions: Sequence[Submission] = (), cross_persona: Sequence = (), generated: str = "",
+                 start: str | None = None, end: str | None = None):
         self.a = analysis
         self.themes = list(themes)
         self.week = week
         self.top = top_themes
         self.submissions = list(submissions)
         self.cross = list(cross_persona)
-        self.generated = generated or week_bounds(week)[1]
+        self.start, self.end = (start, end) if start and end else week_bounds(week)
+        self.generated = generated or self.end
         self.by_id = {t.id: t for t in analysis.transcripts}
         self.insight_by_id = {i.id: i for i in analysis.insights}
         self.persona_names = {p.key: p.name for p in analysis.catalogue} | {UNASSIGNED: "Unassigned"}
@@ -180,7 +195,7 @@ class ReportBuilder:
     # --- the whole report ----------------------------------------------------------------------------------------
 
     def build(self) -> dict:
-        start, end = week_bounds(self.week)
+        start, end = self.start, self.end
         in_week = [t for t in self.a.transcripts if start <= t.date <= end]
         week_ids = {t.id for t in in_week}
         week_insights = [i for i in self.a.insights if i.transcript_id in week_ids]
@@ -318,18 +333,21 @@ def segments(text: str, insights: list[Insight]) -> list[dict]:
     return out
 
 
-_CLAUSE = re.compile(r"[,;:—–]|\bbut\b|\band\b", re.I)
+_SENTENCE = re.compile(r"[^.!?]+[.!?]*")
 
 
-def key_phrase(quote: str, keywords: Sequence[str], max_words: int = 14) -> str:
-    """The clause of a quote that carries most of its theme's keywords, verbatim, at most ``max_words`` words."""
-    parts, pos = [], 0
-    for m in _CLAUSE.finditer(quote):
-        parts.append(quote[pos:m.start()])
-        pos = m.end()
-    parts.append(quote[pos:])
+def key_phrase(quote: str, keywords: Sequence[str], max_words: int = 16) -> str:
+    """The sentence of a quote that carries most of its theme's keywords, verbatim (a substring of the quote),
+    cut at a comma when longer than ``max_words`` words."""
     keys = {k.lower() for kw in keywords for k in kw.split()}
-    best = max((p.strip() for p in parts if len(p.split()) >= 3), default=quote.strip(),
-               key=lambda p: (sum(w.lower().strip(".,?!") in keys for w in p.split()), len(p.split())))
-    words = best.split()
-    return " ".join(words[:max_words]).rstrip(".,;:") + ("…" if len(words) > max_words else "")
+    sentences = [m.group(0).strip() for m in _SENTENCE.finditer(quote) if len(m.group(0).split()) >= 3]
+    if not sentences:
+        return quote.strip()
+    best = max(sentences, key=lambda p: (sum(w.lower().strip(".,?!") in keys for w in p.split()),
+                                         -abs(len(p.split()) - 12)))
+    if len(best.split()) > max_words:
+        cut = [m.start() for m in re.finditer(",", best) if len(best[:m.start()].split()) >= 4]
+        short = [c for c in cut if len(best[:c].split()) <= max_words]
+        if short:
+            best = best[:short[-1]]
+    return best.strip()

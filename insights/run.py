@@ -207,3 +207,122 @@ def speakers_json(analysis: Analysis) -> list[dict]:
 def dumps(obj) -> str:
     """Deterministic JSON for every export: sorted keys, no floats drifting in the last digit."""
     return json.dumps(obj, ensure_ascii=False, sort_keys=True, indent=2)
+
+
+# --- the whole job ---------------------------------------------------------------------------------------------
+
+@dataclass
+class RunSummary:
+    week: str
+    report_dir: str | None
+    ingested: dict[str, int]
+    inbox: dict[str, int]
+    transcripts: int
+    insights: dict[str, int]
+    themes: int
+    failures: list[dict]
+
+
+def take_inbox(store: Store, config: PipelineConfig, models: Models) -> dict[str, int]:
+    """New files in the inbox folder become standout submissions; each file (by content) is processed once, and
+    failures are recorded for the report's data-quality notes."""
+    from insights.errors import InsightsError
+    from insights.parse import content_id, iter_transcript_files
+    from insights.parse.metadata import read_sidecar
+    from insights.submit import submit_file
+
+    counts = {"submitted": 0, "skipped": 0, "failed": 0}
+    if not config.inbox or not Path(config.inbox).is_dir():
+        return counts
+    for path in iter_transcript_files([config.inbox]):
+        cid = content_id(path.read_bytes())
+        name = path.as_posix()
+        if store.processed(name, cid):
+            counts["skipped"] += 1
+            continue
+        try:
+            meta, _ = read_sidecar(path)
+            submit_file(path, store, models, config, rep=str(meta.get("rep") or meta.get("submitted_by") or "inbox"),
+                        why=str(meta.get("why") or "dropped in the inbox"), account=meta.get("account"),
+                        outcome=meta.get("outcome"), buyer_title=meta.get("buyer_title"), channel="inbox",
+                        source=name)
+            store.mark_processed(name, cid, "submitted")
+            counts["submitted"] += 1
+        except InsightsError as err:
+            err.with_file(name)
+            store.record_failure(name, err)
+            store.mark_processed(name, cid, f"failed {err.code}")
+            counts["failed"] += 1
+    return counts
+
+
+def run_pipeline(store: Store, config: PipelineConfig, *, since: str | None = None, until: str | None = None,
+                 progress: Progress | None = None, models: Models | None = None) -> RunSummary:
+    """Ingest, take the inbox, analyse, theme, and write the report for one week (or a --since/--until period)."""
+    from insights.errors import InsightsError
+    from insights.ingest import ingest_paths
+    from insights.nlp import Embedder
+    from insights.render import render_report
+    from insights.report import ReportBuilder, Submission, latest_week, period_label
+
+    results = ingest_paths(config.sources, store, max_bytes=config.max_file_bytes,
+                           progress=(lambda name: progress("ingesting", 0, 0)) if progress else None)
+    ingested = {s: sum(r.status == s for r in results) for s in ("added", "new_version", "unchanged", "failed")}
+    if progress:
+        progress("loading models", 0, 0)
+    models = models or Models.load(Embedder(cache=store.embedding_cache()))
+    inbox = take_inbox(store, config, models)
+    analysis = analyse(store, models, config, progress)
+    if not analysis.transcripts:
+        raise InsightsError.make("E502", "the corpus is empty and no source gave a transcript",
+                                 hint="check [sources] paths in the pipeline or pass --source PATH")
+    if since or until:
+        start = since or min(t.date for t in analysis.transcripts)
+        end = until or max(t.date for t in analysis.transcripts)
+        week = period_label(start, end)
+    else:
+        week = config.week or latest_week(analysis.transcripts)
+        start = end = None
+    if progress:
+        progress("building themes", 0, 0)
+    themes, cross = build_week_themes(analysis, models, store, week)
+    submissions = [Submission(s["transcript_id"], s["rep"], s["why"], s["outcome"], s["submitted_at"][:10])
+                   for s in store.submissions()]
+    report = ReportBuilder(analysis, themes, week, top_themes=config.top_themes, submissions=submissions,
+                           cross_persona=cross, start=start, end=end).build()
+    if progress:
+        progress("writing the report", 0, 0)
+    out = Path(config.out) / week
+    render_report(report, out, templates=Path(config.templates) if config.templates else None)
+    return RunSummary(week, str(out), ingested, inbox, len(analysis.transcripts),
+                      {k: sum(i.kind == k for i in analysis.insights) for k in config.kinds}, len(themes),
+                      [dict(f) for f in analysis.failures])
+
+
+def build_week_themes(analysis: Analysis, models: Models, store: Store, week: str):
+    """Themes over every insight up to the report's end, mapped onto the last run's so ids and names persist;
+    saved for the next run. Returns (themes, cross-persona view as report dicts)."""
+    from insights.records import Theme
+    from insights.report import week_bounds
+    from insights.themes import cross_persona
+    from insights.themes import build_themes
+
+    _, end = week_bounds(week)
+    dates = {t.id: t.date for t in analysis.transcripts}
+    insights = [i for i in analysis.insights if dates[i.transcript_id] <= end]
+    vectors = models.embedder.embed([i.quote for i in insights])
+    previous = [Theme(**{**d, "keywords": tuple(d["keywords"]), "insight_ids": tuple(d["insight_ids"]),
+                         "weekly": tuple(tuple(w) for w in d["weekly"]), "quotes": tuple(d["quotes"]),
+                         "centroid": tuple(d["centroid"])}) for d in store.previous_themes(week)]
+    current = week if "_to_" not in week else iso_week(end)
+    themes = build_themes(insights, vectors, [analysis.insight_persona.get(i.id, UNASSIGNED) for i in insights],
+                          [dates[i.transcript_id] for i in insights], current_week=current, previous=previous,
+                          nlp=models.nlp)
+    if hasattr(models.embedder.cache, "flush"):
+        models.embedder.cache.flush()
+    store.save_themes(week, [asdict(t) for t in themes])
+    names = {p.key: p.name for p in analysis.catalogue} | {UNASSIGNED: "Unassigned"}
+    cross = [{"name": c.name, "kind": c.kind,
+              "personas": [{"persona": p, "name": names.get(p, p), "count": n} for p, n in c.counts]}
+             for c in cross_persona(themes)]
+    return themes, cross
