@@ -31,7 +31,7 @@ install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
 run: install
-	$(VENV)/bin/insights ingest sample_transcripts
+	$(VENV)/bin/insights run
 
 test: install-test
 	$(PY) -m pytest -q

@@ -425,5 +425,40 @@ def run(pipeline: Optional[Path] = typer.Argument(None, help="Pipeline file (def
     out.print(f"Report: {summary.report_dir}/index.html", markup=False)
 
 
+@app.command()
+def serve(host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (loopback by default)."),
+          port: int = typer.Option(8321, "--port", help="Port to listen on."),
+          db: Optional[Path] = DbOption, pipeline: Optional[Path] = PipelineOption,
+          token: Optional[str] = typer.Option(None, "--token", envvar="INSIGHTS_TOKEN", show_envvar=True,
+                                              help="Require this token with every submission."),
+          max_upload_mb: float = typer.Option(5.0, "--max-upload-mb", help="Refuse larger uploads (413)."),
+          reports: Optional[Path] = typer.Option(None, "--reports", help="Folder of the weekly reports to browse "
+                                                 "(default: the pipeline's report.out, i.e. reports/).")) -> None:
+    """A local web app: reps upload standout calls through a form and see the feedback at once; the weekly reports
+    and persona briefs can be browsed. Stop it with Ctrl+C."""
+    import uvicorn
+
+    from insights.config import load_pipeline
+    from insights.web import LOCAL_HOSTS, create_app
+
+    if max_upload_mb <= 0:
+        _fail(InsightsError.make("E501", "--max-upload-mb must be more than 0"))
+    wildcard = host in ("0.0.0.0", "::", "")
+    if wildcard and not token:
+        err.print("warning: listening on all interfaces without --token: anyone on the network can submit calls",
+                  markup=False)
+    try:
+        config = load_pipeline(pipeline)
+        db_path = db or (Path(config.db) if config.db != "insights.sqlite" else Path(default_db_path()))
+        web = create_app(db_path, pipeline, token=token, max_upload_bytes=int(max_upload_mb * 1024 * 1024),
+                         reports_dir=reports or Path(config.out),
+                         allowed_hosts=["*"] if wildcard else sorted({*LOCAL_HOSTS, host}))
+    except InsightsError as e:
+        _fail(e)
+    err.print(f"loading models, then serving http://{host}:{port}/ (corpus {db_path}) — Ctrl+C stops",
+              markup=False)
+    uvicorn.run(web, host=host, port=port, log_level="info", server_header=False)
+
+
 def main() -> None:  # pragma: no cover - entry point
     app()

@@ -307,7 +307,7 @@ def assign_personas(t: Transcript, roles: Sequence[SpeakerRole], catalogue: Sequ
             hit = match_title(sp.title, catalogue)
             if hit:
                 out.append(PersonaAssignment(t.id, s, hit.persona, 0.95, "metadata_title",
-                                             f"title {sp.title!r} matches {hit.pattern!r}"))
+                                             f"job title {sp.title!r} in the call's metadata"))
                 continue
         if intros.get(s):
             out.append(_from_intros(t.id, s, intros[s]))

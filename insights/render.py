@@ -88,6 +88,11 @@ def bars(weekly: list, width: int = 150, height: int = 56) -> dict:
     return {"width": width, "height": height, "plot": plot, "bars": out, "summary": summary}
 
 
+def period(week: str) -> str:
+    """How a report period reads: an ISO week as is, a ``--since/--until`` label (``A_to_B``) as "A to B"."""
+    return week.replace("_to_", " to ")
+
+
 def md_page(page: str) -> str:
     """The Markdown sibling of an HTML page link (``persona-x.html#th-1`` -> ``persona-x.md#th-1``)."""
     path, sep, frag = page.partition("#")
@@ -110,6 +115,7 @@ def _environment(templates: Path | None, *, html: bool) -> jinja2.Environment:
                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters["md"] = md_escape
     env.filters["md_page"] = md_page
+    env.filters["period"] = period
     env.filters["md_url"] = md_url
     env.globals.update(bars=bars, kind_labels=KIND_LABELS, kind_singular=KIND_SINGULAR, trends=TRENDS)
     return env
@@ -225,7 +231,9 @@ def render_files(report: dict, *, templates: Path | None = None) -> dict[str, by
     """Every output file as relative path -> bytes, without touching the disk."""
     html = _environment(templates, html=True)
     md = _environment(templates, html=False)
-    base = {"report": report, "persona_names": {p["key"]: p["name"] for p in report["personas"]}}
+    shown = {th["id"] for p in report["personas"] for ths in p["themes"].values() for th in ths}
+    base = {"report": report, "persona_names": {p["key"]: p["name"] for p in report["personas"]},
+            "shown_themes": shown}
     files: dict[str, bytes] = {}
 
     def put(name: str, text: str) -> None:

@@ -42,6 +42,7 @@ _NOT_NAMES = frozenset("""note notes warning caution well so now yes no okay ok 
     step tip update important reminder disclaimer music applause laughter""".split())
 _SENTENCE_END = re.compile(r"[.?!…][\"'”’)\]]*$")
 
+_MAX_TIME_DIGITS = 9   # per field of a timing: 9 digits of hours is already 400,000 years
 MAX_GAP_S = 2.0          # a pause this long starts a new unlabelled utterance
 MAX_WORDS = 80           # and so does length: unpunctuated auto-captions would otherwise be one turn per hour
 _NAME_PREFIX_SHARE = 0.5  # when at least half the cues start `Name:`, every such prefix is a speaker
@@ -146,6 +147,8 @@ def parse_timestamp(value: str) -> float | None:
     if not m:
         return None
     hours, minutes, seconds, fraction = m.groups()
+    if any(g is not None and len(g) > _MAX_TIME_DIGITS for g in m.groups()):
+        return None         # a run of digits this long is damage, and would overflow a float
     if int(seconds) >= 60 or (hours is not None and int(minutes) >= 60):
         return None
     return int(hours or 0) * 3600 + int(minutes) * 60 + int(seconds) + int(fraction) / 10 ** len(fraction)

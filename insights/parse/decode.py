@@ -32,6 +32,33 @@ _BINARY_MAGIC = {
 }
 
 
+# One well-formed UTF-8 sequence of two to four bytes (no overlongs, no surrogates).
+_UTF8_MULTIBYTE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}"
+    rb"|\xed[\x80-\x9f][\x80-\xbf]|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}"
+    rb"|\xf4[\x80-\x8f][\x80-\xbf]{2}")
+_HIGH_BYTES = bytes(range(0x80, 0x100))
+_STRAY_HANDLER = "insights-stray-cp1252"
+
+
+def _stray_bytes_as_cp1252(exc: UnicodeError) -> tuple[str, int]:
+    """Codec error handler: each byte UTF-8 cannot read, as its cp1252 character (latin-1 where undefined)."""
+    if not isinstance(exc, UnicodeDecodeError):
+        raise exc
+    bad = exc.object[exc.start:exc.end]
+    return "".join(_cp1252_char(b) for b in bad), exc.end
+
+
+def _cp1252_char(byte: int) -> str:
+    try:
+        return bytes([byte]).decode("cp1252")
+    except UnicodeDecodeError:
+        return chr(byte)
+
+
+codecs.register_error(_STRAY_HANDLER, _stray_bytes_as_cp1252)
+
+
 def sniff_binary(data: bytes) -> str | None:
     """Name the kind of binary file, or None when it may be text. ZIP (docx) is handled by the caller."""
     for magic, what in _BINARY_MAGIC.items():
@@ -62,6 +89,12 @@ def decode(data: bytes) -> tuple[str, str]:
         return _normalise(data.decode("utf-8")), "utf-8"
     except UnicodeDecodeError:
         pass
+    valid = sum(len(m.group()) for m in _UTF8_MULTIBYTE.finditer(data))
+    stray = len(data) - len(data.translate(None, _HIGH_BYTES)) - valid
+    if valid and valid >= stray:
+        # UTF-8 text with a few bytes from a Windows editor (a pasted smart quote): reading all of it as cp1252
+        # would garble every accented name, so keep UTF-8 and read only the stray bytes as cp1252.
+        return _normalise(data.decode("utf-8", _STRAY_HANDLER)), f"utf-8 (with {stray} stray cp1252 byte{'' if stray == 1 else 's'})"
     try:
         text = data.decode("cp1252")
     except UnicodeDecodeError as exc:

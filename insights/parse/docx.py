@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 from typing import TYPE_CHECKING, Iterator
 
 from insights.errors import InsightsError
@@ -59,7 +60,8 @@ def _read_lines(data: bytes) -> tuple[list[str], str | None]:
                 raise InsightsError.make("E205", f"the .docx archive is damaged ({bad} fails its checksum)")
     except zipfile.BadZipFile as exc:
         raise InsightsError.make("E205", f"the .docx archive is damaged ({exc})")
-    except (OSError, EOFError, ValueError, NotImplementedError) as exc:   # truncated or exotic compression
+    except (OSError, EOFError, ValueError, NotImplementedError, zlib.error) as exc:
+        # truncated, exotic compression, or deflate data damaged inside an intact archive (zlib.error)
         raise InsightsError.make("E205", f"the .docx archive cannot be read ({exc})")
 
     import docx as python_docx

@@ -41,6 +41,8 @@ def parse(text: str) -> "Parsed":
         raise InsightsError.make("E201", f"{exc.msg} at line {exc.lineno}, column {exc.colno}", line=exc.lineno)
     except RecursionError:
         raise InsightsError.make("E201", "the JSON is nested too deeply to read")
+    except ValueError as exc:   # not a syntax error: a number too long to convert (Python's 4,300-digit cap)
+        raise InsightsError.make("E201", f"a value cannot be read ({str(exc).split(':')[0]})")
     fmt, reader = _detect(data)
     try:
         pieces, speakers, meta = reader(data)
@@ -146,7 +148,7 @@ def _label(value: Any) -> str | None:
     if isinstance(value, (int, float)):
         return f"Speaker {int(value)}" if float(value).is_integer() else f"Speaker {value}"
     text = str(value).strip() if isinstance(value, str) else ""
-    if text.isdigit():
+    if text.isdecimal() and len(text) <= 9:   # isdigit() also accepts "²", which int() refuses
         return f"Speaker {int(text)}"
     return text or None
 

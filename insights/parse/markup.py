@@ -79,8 +79,19 @@ def html_to_text(html: str) -> tuple[str, dict[str, str]]:
     return out, meta
 
 
-def _render(node: Tag, out: list[str]) -> None:
-    for child in node.children:
+def _render(root: Tag, out: list[str]) -> None:
+    """Append the text of ``root``'s children to ``out``, block elements set off by blank lines.
+
+    A walk with an explicit stack rather than recursion: a page nested thousands of elements deep (generated or
+    broken markup) must not exhaust Python's call stack.
+    """
+    stack: list[str | tuple[Tag, object]] = [(root, c) for c in reversed(list(root.children))]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            out.append(item)
+            continue
+        node, child = item
         if isinstance(child, (Comment, Declaration, Doctype, ProcessingInstruction, CData)):
             continue
         if isinstance(child, NavigableString):
@@ -95,12 +106,12 @@ def _render(node: Tag, out: list[str]) -> None:
             out.append("\n\n" + child.get_text() + "\n\n")
         elif name == "tr":
             out.append("\n\n" + _row_text(child) + "\n\n")
-        elif name in _BLOCK or (name in _STANDALONE_INLINE and node.name in _CONTAINERS):
-            out.append("\n\n")
-            _render(child, out)
-            out.append("\n\n")
         else:
-            _render(child, out)
+            block = name in _BLOCK or (name in _STANDALONE_INLINE and node.name in _CONTAINERS)
+            if block:
+                out.append("\n\n")
+                stack.append("\n\n")      # emitted after the children, which sit above it on the stack
+            stack.extend((child, c) for c in reversed(list(child.children)))
 
 
 def _row_text(row: Tag) -> str:

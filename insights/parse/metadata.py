@@ -37,6 +37,8 @@ def read_sidecar(path: Path) -> tuple[dict[str, Any], bytes]:
             except (UnicodeDecodeError, tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
                 line = getattr(exc, "lineno", None)
                 raise InsightsError.make("E301", f"{side.name}: {exc}", file=str(side), line=line)
+            except (ValueError, RecursionError) as exc:   # a number over 4,300 digits; nesting too deep
+                raise InsightsError.make("E301", f"{side.name}: {_unreadable(exc)}", file=str(side))
             if not isinstance(data, dict):
                 raise InsightsError.make("E301", f"{side.name} must hold a table/object of fields", file=str(side))
             return validate(data, str(side)), raw
@@ -55,10 +57,23 @@ def split_front_matter(text: str, source: str = "<text>") -> tuple[dict[str, Any
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark is not None else None
         raise InsightsError.make("E301", f"front matter: {exc}", file=source, line=line)
+    except (ValueError, RecursionError) as exc:
+        # YAML builds dates and numbers after parsing (`date: 2026-13-45`, `!!float abc`), and both readers
+        # refuse a number over 4,300 digits or recurse on deep nesting: raised as ValueError/RecursionError.
+        raise InsightsError.make("E301", f"front matter: {_unreadable(exc)}", file=source)
     if not isinstance(data, dict):
         return {}, text    # a horizontal rule, not front matter
     rest = text[m.end():]
     return validate(data, source), rest
+
+
+def _unreadable(exc: BaseException) -> str:
+    if isinstance(exc, RecursionError):
+        return "nested too deeply to read"
+    return f"a value cannot be read ({str(exc).split(':')[0]})"
+
+
+_PARTICIPANT_TEXT = ("label", "name", "role", "title", "company")
 
 
 def validate(data: dict[str, Any], source: str) -> dict[str, Any]:
@@ -78,6 +93,10 @@ def validate(data: dict[str, Any], source: str) -> dict[str, Any]:
             raise InsightsError.make("E301", "participants must be a list of tables with label/name, role, title",
                                      file=source)
         for p in parts:
+            wrong = [k for k in _PARTICIPANT_TEXT if p.get(k) is not None and not isinstance(p[k], str)]
+            if wrong:
+                raise InsightsError.make("E301", f"participant {wrong[0]} {p[wrong[0]]!r} must be text "
+                                         "(put it in quotes)", file=source)
             if not (p.get("label") or p.get("name")):
                 raise InsightsError.make("E301", "each participant needs a label or a name", file=source)
             role = p.get("role")
