@@ -1,0 +1,62 @@
+"""Extraction with the real models: what it finds, the evidence it keeps, and what it never reports."""
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from insights.cli import app
+from insights.extract import extract
+from insights.parse import load_transcript
+
+CALL = Path(__file__).parent / "fixtures" / "extract" / "renewal_call.txt"
+
+
+def kinds_of(found, fragment):
+    return {i.kind for i in found if fragment in i.quote}
+
+
+def test_a_call_yields_its_pain_objection_and_analogy(models):
+    found = extract([load_transcript(CALL)], models)
+    assert "pain_point" in kinds_of(found, "We lose about six appointments a week")
+    assert "objection" in kinds_of(found, "twenty percent higher than last year")
+    assert "analogy" in kinds_of(found, "feel like a junk drawer")
+
+
+def test_every_quote_is_the_verbatim_text_at_its_span(models):
+    t = load_transcript(CALL)
+    for i in extract([t], models):
+        assert t.utterances[i.utterance].text[i.span[0]:i.span[1]] == i.quote
+        assert i.transcript_id == t.id and i.source == t.source
+        assert 0 <= i.confidence <= 1 and i.reason.startswith("model p=")
+        assert i.speaker in {"Priya", "Tom"}
+
+
+def test_back_channels_and_small_talk_never_become_insights(models):
+    found = extract([load_transcript(CALL)], models)
+    quotes = " ".join(i.quote for i in found)
+    assert "Yeah, right." not in quotes
+    assert "thanks for hopping on" not in quotes
+
+
+def test_an_objection_carries_the_reps_reply(models):
+    found = extract([load_transcript(CALL)], models)
+    objection = next(i for i in found if i.kind == "objection" and "twenty percent" in i.quote)
+    assert objection.response.startswith("I hear you.")
+    assert objection.response_speaker == "Priya"
+
+
+def test_kinds_and_confidence_filter_the_output(models):
+    t = load_transcript(CALL)
+    only = extract([t], models, kinds=["analogy"], min_confidence=0.0)
+    assert {i.kind for i in only} == {"analogy"}
+    assert extract([t], models, min_confidence=1.01) == []
+
+
+def test_extract_prints_one_json_object_per_insight_without_ingest(models, tmp_path):
+    result = CliRunner().invoke(app, ["extract", str(CALL), "--format", "jsonl", "--db", str(tmp_path / "c.db")])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.output.splitlines() if line.startswith("{")]
+    assert rows
+    for field in ("kind", "quote", "speaker", "role", "transcript", "source", "utterance", "span", "start",
+                  "confidence", "reason", "response"):
+        assert field in rows[0]
