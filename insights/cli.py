@@ -333,6 +333,44 @@ def personas(db: Optional[Path] = DbOption, pipeline: Optional[Path] = PipelineO
 
 
 @app.command()
+def themes(persona: Optional[str] = typer.Option(None, "--persona", help="Only this persona (key, e.g. cfo_finance)."),
+           kind: Optional[str] = typer.Option(None, "--kind", help="Only this kind: pain_point, objection, analogy."),
+           week: Optional[str] = typer.Option(None, "--week", help="ISO week the trends are for (default: latest)."),
+           fmt: str = typer.Option("table", "--format", help="table or json"),
+           db: Optional[Path] = DbOption, pipeline: Optional[Path] = PipelineOption) -> None:
+    """Recurring themes per persona and kind, with size, reach, trend, keywords and representative quotes."""
+    from insights.report import latest_week
+    from insights.run import build_week_themes
+
+    if kind:
+        _parse_kinds(kind)
+    try:
+        _config, store, models, a = _analysis(db, pipeline)
+        with store:
+            found, _cross = build_week_themes(a, models, store, week or latest_week(a.transcripts))
+    except InsightsError as e:
+        _fail(e)
+    found = [t for t in found if (not persona or t.persona == persona) and (not kind or t.kind == kind)]
+    quotes = {i.id: i for i in a.insights}
+    rows = [{"id": t.id, "name": t.name, "persona": t.persona, "kind": t.kind, "size": t.size,
+             "transcripts": t.transcripts, "speakers": t.speakers, "first_seen": t.first_seen,
+             "last_seen": t.last_seen, "trend": t.trend, "weekly": [list(w) for w in t.weekly],
+             "keywords": list(t.keywords),
+             "quotes": [{"quote": quotes[q].quote, "speaker": quotes[q].speaker_name, "source": quotes[q].source,
+                         "start": quotes[q].start} for q in t.quotes if q in quotes]} for t in found]
+    if fmt == "json":
+        sys.stdout.write(json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
+        return
+    table = Table(title=f"{len(rows)} themes", title_justify="left")
+    for col in ("persona", "kind", "theme", "size", "calls", "trend", "example"):
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        table.add_row(r["persona"], r["kind"], r["name"], str(r["size"]), str(r["transcripts"]), r["trend"],
+                      (r["quotes"][0]["quote"][:120] if r["quotes"] else ""))
+    out.print(table)
+
+
+@app.command()
 def submit(file: Path = typer.Argument(..., help="The call's transcript, in any supported format."),
            rep: str = typer.Option(..., "--rep", help="Who submits it."),
            why: str = typer.Option("", "--why", help="What makes this call stand out."),
