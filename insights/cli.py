@@ -13,6 +13,7 @@ from rich.table import Table
 
 from insights.errors import InsightsError
 from insights.parse import DEFAULT_MAX_BYTES
+from insights.records import clock
 from insights.store import Store, default_db_path
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
@@ -34,11 +35,7 @@ def _fail(e: InsightsError) -> None:
 
 
 def _fmt_duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    m, s = divmod(int(round(seconds)), 60)
-    h, m = divmod(m, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+    return clock(seconds) or "-"
 
 
 @app.command()

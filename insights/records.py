@@ -5,6 +5,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 TRANSCRIPT_KINDS = ("sales_call", "podcast", "interview")
+
+
+def clock(seconds: float | None) -> str:
+    """A time in a recording as people read it: 4:05, 1:02:03; empty when the source has no times."""
+    if seconds is None:
+        return ""
+    m, s = divmod(int(round(seconds)), 60)
+    h, m = divmod(m, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 ROLES = ("rep", "buyer", "host", "guest")
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Iterable, Sequence
 
-from insights.records import INSIGHT_KINDS, UNASSIGNED, Insight, Transcript
+from insights.records import INSIGHT_KINDS, UNASSIGNED, Insight, Transcript, clock
 from insights.run import Analysis, iso_week
 
 KIND_LABELS = {"pain_point": "Pain points", "objection": "Objections", "analogy": "Analogies"}
@@ -41,12 +41,7 @@ def latest_week(transcripts: Sequence[Transcript]) -> str:
     return max(iso_week(t.date) for t in transcripts)
 
 
-def fmt_time(seconds: float | None) -> str:
-    if seconds is None:
-        return ""
-    m, s = divmod(int(round(seconds)), 60)
-    h, m = divmod(m, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+fmt_time = clock
 
 
 @dataclass
