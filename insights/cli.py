@@ -481,7 +481,7 @@ def serve(host: str = typer.Option("127.0.0.1", "--host", help="Address to liste
     wildcard = host in ("0.0.0.0", "::", "")
     if wildcard and not token:
         err.print("warning: listening on all interfaces without --token: anyone on the network can submit calls",
-                  markup=False)
+                  markup=False, soft_wrap=True)
     try:
         config = load_pipeline(pipeline)
         db_path = db or (Path(config.db) if config.db != "insights.sqlite" else Path(default_db_path()))
@@ -491,7 +491,7 @@ def serve(host: str = typer.Option("127.0.0.1", "--host", help="Address to liste
     except InsightsError as e:
         _fail(e)
     err.print(f"loading models, then serving http://{host}:{port}/ (corpus {db_path}) — Ctrl+C stops",
-              markup=False)
+              markup=False, soft_wrap=True)
     uvicorn.run(web, host=host, port=port, log_level="info", server_header=False)
 
 

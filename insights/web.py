@@ -35,7 +35,8 @@ from insights.extract import Models
 from insights.parse.decode import decode, sniff_binary
 from insights.parse.metadata import OUTCOMES
 from insights.personas import load_catalogue
-from insights.report import KIND_LABELS, fmt_time, week_bounds
+from insights.records import clock
+from insights.report import KIND_LABELS, week_bounds
 from insights.run import iso_week
 from insights.submit import Feedback
 
@@ -52,7 +53,8 @@ _PAGE_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
                                "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
     "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
+    # not "no-referrer": with it, browsers post forms with `Origin: null` and the same-origin check refuses them
+    "Referrer-Policy": "same-origin",
 }
 
 
@@ -157,11 +159,11 @@ def feedback_view(fb: Feedback, rep: str, original: str, per_kind: int = 3) -> d
                          "method": p.method, "evidence": p.evidence[:160]})
     kinds = []
     for kind, label in KIND_LABELS.items():
-        items = [{"when": fmt_time(i.start), "speaker": i.speaker_name or "unknown speaker", "quote": i.quote,
-                  "reply": (i.response or "")[:200], "confidence": f"{i.confidence:.2f}"}
-                 for i in fb.top(kind, per_kind)]
+        quotes = [{"when": clock(i.start), "speaker": i.speaker_name or "unknown speaker", "quote": i.quote,
+                   "reply": (i.response or "")[:200], "confidence": f"{i.confidence:.2f}"}
+                  for i in fb.top(kind, per_kind)]
         kinds.append({"kind": kind, "label": label, "count": sum(i.kind == kind for i in fb.insights),
-                      "items": items})
+                      "quotes": quotes})
     return {"rep": rep, "file": original, "title": t.title, "date": t.date, "id": t.id[:10],
             "week": iso_week(t.date), "existing": fb.status == "existing", "personas": personas, "kinds": kinds}
 
@@ -218,42 +220,54 @@ class Writer:
         return await asyncio.get_running_loop().run_in_executor(self.executor, fn, *args)
 
     async def submit(self, path: Path, f: SubmitFields) -> Feedback:
+        """Store and analyse one saved upload. Raises Duplicate (with the earlier submission) or InsightsError."""
         return await self._run(self._submit, path, f)
 
     def _submit(self, path: Path, f: SubmitFields) -> Feedback:
-        from insights.parse import content_id
         from insights.submit import submit_file
 
         try:
             return submit_file(path, self.store, self.models, self.config, rep=f.rep, why=f.why, account=f.account,
                                outcome=f.outcome, buyer_title=f.buyer_title, channel="web",
                                source=f"upload:{f.original}")
-        except BaseException:
-            # Nothing was stored (parse error, duplicate, bad setting): the upload has no reason to stay.
-            if self.store.submission(content_id(path.read_bytes())) is None:
-                path.unlink(missing_ok=True)
+        except InsightsError as err:
+            if err.code == "E404":
+                raise Duplicate(err, self._earlier(path)) from err
             raise
         finally:
+            # The upload stays only while the store points at it: not after a refusal, nor when the same content
+            # had been ingested from another file before.
+            if not self._is_source(path):
+                path.unlink(missing_ok=True)
             if self._own_cache is not None:
                 self._own_cache.flush()
 
-    async def earlier(self, path: Path) -> dict[str, Any] | None:
-        """The earlier submission of the same content, with its call's title and date (for the 409 page)."""
-        return await self._run(self._earlier, path)
+    def _is_source(self, path: Path) -> bool:
+        try:
+            self.store.get(str(path))
+        except InsightsError:
+            return False
+        return True
 
     def _earlier(self, path: Path) -> dict[str, Any] | None:
+        """The earlier submission of the same content, with its call's title and date (for the 409 page)."""
         from insights.parse import content_id
 
-        try:
-            tid = content_id(path.read_bytes())
-        except OSError:
-            return None
+        tid = content_id(path.read_bytes())
         sub = self.store.submission(tid)
         if sub is None:
             return None
         t = self.store.get(tid)
         return {**sub, "title": t.title, "date": t.date, "week": iso_week(t.date), "id": tid[:10],
                 "submitted": sub["submitted_at"][:16].replace("T", " ")}
+
+
+class Duplicate(Exception):
+    """The call was submitted before (E404): the error and the earlier submission, for the 409 page."""
+
+    def __init__(self, error: InsightsError, earlier: dict[str, Any] | None):
+        super().__init__(str(error))
+        self.error, self.earlier = error, earlier
 
 
 # --- the app -----------------------------------------------------------------------------------------------------
@@ -341,12 +355,11 @@ def create_app(db_path: str | Path, pipeline_path: str | Path | None = None, *, 
             await form.close()
         try:
             fb = await writer.submit(path, fields)
+        except Duplicate as dup:
+            err = dup.error
+            return page("error.html.j2", 409, title="Already submitted", code=err.code, message=err.message,
+                        hint=err.hint, where="", earlier=_with_link(dup.earlier, reports))
         except InsightsError as err:
-            if err.code == "E404":
-                earlier = await writer.earlier(path)
-                path.unlink(missing_ok=True)
-                return page("error.html.j2", 409, title="Already submitted", code=err.code, message=err.message,
-                            hint=err.hint, where="", earlier=_with_link(earlier, reports))
             return page("error.html.j2", 422, title="The transcript could not be used", code=err.code,
                         message=err.message, hint=err.hint, where=err.where(), earlier=None)
         view = feedback_view(fb, rep, original)
@@ -369,7 +382,7 @@ def create_app(db_path: str | Path, pipeline_path: str | Path | None = None, *, 
             if not target.is_file():
                 return refused(Refused(404, "Not found", f"“{rel}” holds no report",
                                        "pick a week from the list of reports"))
-        return FileResponse(target, headers={"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"})
+        return FileResponse(target, headers={"X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin"})
 
     async def reports_redirect(request: Request) -> Response:
         return RedirectResponse("/reports/", status_code=307)
