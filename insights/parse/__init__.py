@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -164,7 +165,8 @@ def assemble(parsed: Parsed, data: bytes, source: str, sidecar: dict[str, Any] |
     if kind not in TRANSCRIPT_KINDS:
         raise InsightsError.make("E301", f"kind {kind!r} is not one of {', '.join(TRANSCRIPT_KINDS)}",
                                  file=source)
-    title = str(meta.get("title") or Path(source).stem.replace("_", " ").replace("-", " "))
+    label = re.sub(r"^[a-z]+:(?!/)", "", source)      # "upload:call.vtt" names the file call.vtt
+    title = str(meta.get("title") or Path(label).stem.replace("_", " ").replace("-", " "))
     meta = {k: v for k, v in meta.items() if k not in {"title", "date", "kind", "participants"}}
     if sidecar and sidecar.get("participants"):
         meta["participants"] = sidecar["participants"]
