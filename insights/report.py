@@ -58,7 +58,7 @@ class ReportBuilder:
 
     def __init__(self, analysis: Analysis, themes: Sequence, week: str, *, top_themes: int = 5,
                  submissions: Sequence[Submission] = (), cross_persona: Sequence = (), generated: str = "",
-                 start: str | None = None, end: str | None = None):
+                 start: str | None = None, end: str | None = None, redact=None):
         self.a = analysis
         self.themes = list(themes)
         self.week = week
@@ -66,6 +66,7 @@ class ReportBuilder:
         self.submissions = list(submissions)
         self.cross = list(cross_persona)
         self.start, self.end = (start, end) if start and end else week_bounds(week)
+        self.redact = redact or (lambda text: text)   # personal data out of every quote (see insights.redact)
         self.generated = generated or self.end
         self.by_id = {t.id: t for t in analysis.transcripts}
         self.insight_by_id = {i.id: i for i in analysis.insights}
@@ -82,12 +83,14 @@ class ReportBuilder:
                 "link": f"transcripts/{t.id}.html"}
 
     def quote(self, i: Insight) -> dict:
-        return {"id": i.id, "kind": i.kind, "quote": i.quote, "speaker": i.speaker_name or "unknown speaker",
+        return {"id": i.id, "kind": i.kind, "quote": self.redact(i.quote),
+                "speaker": i.speaker_name or "unknown speaker",
                 "role": i.role, "persona": self.a.insight_persona.get(i.id, UNASSIGNED),
                 "transcript": self.transcript_ref(i.transcript_id), "date": self.by_id[i.transcript_id].date,
                 "start": i.start, "start_label": fmt_time(i.start), "confidence": i.confidence,
                 "link": f"transcripts/{i.transcript_id}.html#i-{i.id}",
-                "response": i.response, "response_speaker": self._name(i.transcript_id, i.response_speaker)}
+                "response": self.redact(i.response) if i.response else None,
+                "response_speaker": self._name(i.transcript_id, i.response_speaker)}
 
     def _name(self, tid: str, label: str | None) -> str | None:
         if label is None:
@@ -145,11 +148,11 @@ class ReportBuilder:
                     why.append(f"buyer agreed: “{text[:80]}”")
             r_index = self._response_index(t, i)
             out.append((-score, t.date, i.id, {
-                "quote": i.response, "speaker": self._name(t.id, i.response_speaker) or "rep",
+                "quote": self.redact(i.response), "speaker": self._name(t.id, i.response_speaker) or "rep",
                 "transcript": self.transcript_ref(t.id),
                 "start_label": fmt_time(t.utterances[r_index].start) if r_index is not None else "",
                 "link": f"transcripts/{t.id}.html#u-{r_index}" if r_index is not None else f"transcripts/{t.id}.html",
-                "why_best": "; ".join(why) or "no outcome recorded", "objection": i.quote}))
+                "why_best": self.redact("; ".join(why) or "no outcome recorded"), "objection": self.redact(i.quote)}))
         return [r for *_, r in sorted(out, key=lambda x: x[:3])][:3]
 
     @staticmethod
@@ -176,7 +179,7 @@ class ReportBuilder:
         buyers = [m for m in members if m.role in ("buyer", "guest")] or members
         if not buyers:
             return None
-        phrase = key_phrase(buyers[0].quote, th.keywords)
+        phrase = self.redact(key_phrase(buyers[0].quote, th.keywords))
         who = self.persona_names.get(th.persona, "buyers")
         if th.kind == "pain_point":
             line = f"“{phrase}” — {th.transcripts} {who} conversations say it in their own words. Lead with it."
@@ -307,7 +310,9 @@ class ReportBuilder:
                                 "speaker": (t.speaker(u.speaker).display if u.speaker and t.speaker(u.speaker)
                                             else u.speaker),
                                 "role": roles.get(u.speaker), "start_label": fmt_time(u.start),
-                                "segments": segments(u.text, marks.get(u.index, []))} for u in t.utterances]}
+                                "segments": [{**seg, "text": self.redact(seg["text"])}
+                                             for seg in segments(u.text, marks.get(u.index, []))]}
+                               for u in t.utterances]}
 
 
 def segments(text: str, insights: list[Insight]) -> list[dict]:

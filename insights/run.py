@@ -256,6 +256,19 @@ def take_inbox(store: Store, config: PipelineConfig, models: Models) -> dict[str
     return counts
 
 
+def redactor(config: PipelineConfig, models: Models):
+    """Personal data out of every quote in reports and exports, as the pipeline says (the store keeps originals)."""
+    from functools import partial
+
+    from insights.redact import load_ner, redact
+
+    if not config.redact_contacts and not config.redact_names:
+        return None
+    if config.redact_names:
+        return partial(redact, names=True, nlp=load_ner())
+    return redact
+
+
 def run_pipeline(store: Store, config: PipelineConfig, *, since: str | None = None, until: str | None = None,
                  progress: Progress | None = None, models: Models | None = None) -> RunSummary:
     """Ingest, take the inbox, analyse, theme, and write the report for one week (or a --since/--until period)."""
@@ -289,7 +302,7 @@ def run_pipeline(store: Store, config: PipelineConfig, *, since: str | None = No
     submissions = [Submission(s["transcript_id"], s["rep"], s["why"], s["outcome"], s["submitted_at"][:10])
                    for s in store.submissions()]
     report = ReportBuilder(analysis, themes, week, top_themes=config.top_themes, submissions=submissions,
-                           cross_persona=cross, start=start, end=end).build()
+                           cross_persona=cross, start=start, end=end, redact=redactor(config, models)).build()
     if progress:
         progress("writing the report", 0, 0)
     out = Path(config.out) / week

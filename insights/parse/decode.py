@@ -94,7 +94,8 @@ def decode(data: bytes) -> tuple[str, str]:
     if valid and valid >= stray:
         # UTF-8 text with a few bytes from a Windows editor (a pasted smart quote): reading all of it as cp1252
         # would garble every accented name, so keep UTF-8 and read only the stray bytes as cp1252.
-        return _normalise(data.decode("utf-8", _STRAY_HANDLER)), f"utf-8 (with {stray} stray cp1252 byte{'' if stray == 1 else 's'})"
+        plural = "" if stray == 1 else "s"
+        return _normalise(data.decode("utf-8", _STRAY_HANDLER)), f"utf-8 (with {stray} stray cp1252 byte{plural})"
     try:
         text = data.decode("cp1252")
     except UnicodeDecodeError as exc:
