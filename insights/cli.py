@@ -379,6 +379,7 @@ def submit(file: Path = typer.Argument(..., help="The call's transcript, in any 
     from insights.config import load_pipeline
     from insights.extract import Models
     from insights.nlp import Embedder
+    from insights.run import lock_timeout
     from insights.submit import submit_file
 
     try:
@@ -386,7 +387,8 @@ def submit(file: Path = typer.Argument(..., help="The call's transcript, in any 
         with _store(db) as store:
             with err.status("loading models…"):
                 models = Models.load(Embedder(cache=store.embedding_cache()))
-            with err.status("reading the call…"):
+            with err.status("waiting for the corpus…"), store.exclusive("insights submit",
+                                                                       timeout=lock_timeout(120.0)):
                 fb = submit_file(file, store, models, config, rep=rep, why=why, account=account, outcome=outcome,
                                  buyer_title=buyer_title)
     except InsightsError as e:

@@ -271,7 +271,24 @@ def redactor(config: PipelineConfig, models: Models):
 
 def run_pipeline(store: Store, config: PipelineConfig, *, since: str | None = None, until: str | None = None,
                  progress: Progress | None = None, models: Models | None = None) -> RunSummary:
-    """Ingest, take the inbox, analyse, theme, and write the report for one week (or a --since/--until period)."""
+    """Ingest, take the inbox, analyse, theme, and write the report for one week (or a --since/--until period).
+    Holds the corpus's writer lock for the whole run: a second run or a submission waits, or refuses clearly."""
+    with store.exclusive("insights run", timeout=lock_timeout()):
+        return _run_pipeline(store, config, since=since, until=until, progress=progress, models=models)
+
+
+def lock_timeout(default: float = 300.0) -> float:
+    """Seconds a job waits for another run to finish (INSIGHTS_LOCK_TIMEOUT overrides)."""
+    import os
+
+    try:
+        return float(os.environ.get("INSIGHTS_LOCK_TIMEOUT", default))
+    except ValueError:
+        return default
+
+
+def _run_pipeline(store: Store, config: PipelineConfig, *, since: str | None, until: str | None,
+                  progress: Progress | None, models: Models | None) -> RunSummary:
     from insights.errors import InsightsError
     from insights.ingest import ingest_paths
     from insights.nlp import Embedder

@@ -158,6 +158,40 @@ class Store:
         self.conn.close()
 
     @contextmanager
+    def exclusive(self, what: str, timeout: float = 300.0, poll: float = 0.5) -> Iterator[None]:
+        """One writer job at a time per corpus (a run, a submission): a lock file beside the database. A second job
+        waits up to ``timeout`` seconds, then refuses with E403 naming who holds it. SQLite's own locking keeps each
+        transaction safe; this keeps two whole runs from interleaving."""
+        import fcntl
+        import time
+
+        if self.path == ":memory:":
+            yield
+            return
+        lock_path = Path(self.path).with_name(Path(self.path).name + ".lock")
+        fh = open(lock_path, "a+")
+        deadline = time.monotonic() + timeout
+        try:
+            while True:
+                try:
+                    fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        fh.seek(0)
+                        holder = fh.read().strip() or "another process"
+                        raise InsightsError.make("E403", f"{holder} is using {self.path}; gave up after "
+                                                 f"{timeout:.0f} s", file=self.path)
+                    time.sleep(poll)
+            fh.seek(0)
+            fh.truncate()
+            fh.write(f"{what} (pid {os.getpid()})")
+            fh.flush()
+            yield
+        finally:
+            fh.close()   # closing releases the lock, also when the process is killed
+
+    @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """All-or-nothing: BEGIN IMMEDIATE takes the write lock up front, so two writers queue, not deadlock."""
         try:

@@ -226,10 +226,13 @@ class Writer:
     def _submit(self, path: Path, f: SubmitFields) -> Feedback:
         from insights.submit import submit_file
 
+        from insights.run import lock_timeout
+
         try:
-            return submit_file(path, self.store, self.models, self.config, rep=f.rep, why=f.why, account=f.account,
-                               outcome=f.outcome, buyer_title=f.buyer_title, channel="web",
-                               source=f"upload:{f.original}")
+            with self.store.exclusive("insights serve (an upload)", timeout=lock_timeout(120.0)):
+                return submit_file(path, self.store, self.models, self.config, rep=f.rep, why=f.why,
+                                   account=f.account, outcome=f.outcome, buyer_title=f.buyer_title, channel="web",
+                                   source=f"upload:{f.original}")
         except InsightsError as err:
             if err.code == "E404":
                 raise Duplicate(err, self._earlier(path)) from err
