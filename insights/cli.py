@@ -278,7 +278,9 @@ def _analysis(db: Optional[Path], pipeline: Optional[Path]):
     store = _store(db or (None if not config.db or config.db == "insights.sqlite" else Path(config.db)))
     with err.status("loading models…"):
         models = Models.load(Embedder(cache=store.embedding_cache()))
-    with err.status("analysing the corpus…") as status:
+    from insights.run import lock_timeout
+
+    with err.status("analysing the corpus…") as status, store.exclusive("insights analysis", lock_timeout()):
         analysis = analyse(store, models, config,
                            progress=lambda what, n, total: status.update(f"{what} {n}/{total}"))
     return config, store, models, analysis
@@ -337,13 +339,13 @@ def themes(persona: Optional[str] = typer.Option(None, "--persona", help="Only t
            db: Optional[Path] = DbOption, pipeline: Optional[Path] = PipelineOption) -> None:
     """Recurring themes per persona and kind, with size, reach, trend, keywords and representative quotes."""
     from insights.report import latest_week
-    from insights.run import build_week_themes
+    from insights.run import build_week_themes, lock_timeout
 
     if kind:
         _parse_kinds(kind)
     try:
         _config, store, models, a = _analysis(db, pipeline)
-        with store:
+        with store, store.exclusive("insights themes", lock_timeout()):
             found, _cross = build_week_themes(a, models, store, week or latest_week(a.transcripts))
     except InsightsError as e:
         _fail(e)
