@@ -108,3 +108,24 @@ def test_a_submission_during_a_run_refuses_clearly_and_corrupts_nothing(models, 
     assert integrity(db) == "ok"
     with Store(db) as store:
         assert store.count() == 17 and store.submissions() == []
+
+
+def test_a_run_killed_while_building_themes_or_writing_the_report_keeps_the_last_good_report(models, tmp_path):
+    db, out = tmp_path / "c.sqlite", tmp_path / "reports"
+    args = ["run", "--db", db, "--out", out, "--source", ROOT / "sample_transcripts", "--week", "2026-W47"]
+    first = insights(*args)
+    first.communicate(timeout=600)
+    assert first.returncode == 0
+    good = (out / "2026-W47" / "index.html").read_bytes()
+    start = time.monotonic()
+    again = insights(*args)                      # everything is cached now: the run is mostly themes and report
+    again.communicate(timeout=600)
+    late = time.monotonic() - start
+    for share in (0.7, 0.85, 0.95):
+        proc = insights(*args)
+        time.sleep(late * share)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        assert integrity(db) == "ok"
+        assert (out / "2026-W47" / "index.html").read_bytes() == good
+        assert [p.name for p in out.iterdir() if not p.name.startswith(".")] == ["2026-W47"]
