@@ -70,7 +70,7 @@ def sentence_features(span: "Span") -> np.ndarray:
                 like_verb += 1
             elif t.doc[t.i - 1].lemma_ in {"look", "sound"} if t.i > 0 else False:
                 continue  # "looks like we're on track", "sounds like a plan": inference, not comparison
-            elif t.tag_ == "IN" and prev not in {",", "um", "uh", "just"} and not _filler_like(t):
+            elif t.tag_ == "IN" and prev not in _NOT_COMPARING and not _filler_like(t):
                 like_prep += 1
     f = {
         "is_question": float(text.rstrip().endswith("?")),
@@ -99,6 +99,13 @@ def sentence_features(span: "Span") -> np.ndarray:
         "solution": float(bool(_LEX["solution"].search(text))),
     }
     return np.array([f[name] for name in FEATURE_NAMES], dtype=np.float32)
+
+
+# Words before "like" that make it a filler, a quotative or an example rather than a comparison:
+# "there's like that tension", "having like a meeting", "was like, no way", "things like pricing".
+_NOT_COMPARING = {",", "um", "uh", "just", "and", "so", "but", "or", "there's", "theres", "having", "have", "do",
+                  "did", "does", "something", "things", "stuff", "anything", "everything",
+                  "kinda", "maybe", "really"}
 
 
 def _filler_like(tok) -> bool:
