@@ -98,6 +98,9 @@ def _covers(gold: tuple[int, int], sentence: tuple[int, int]) -> bool:
 def bank_fingerprint() -> str:
     """A hash of the model settings and every file of the bank: a changed bank retrains the classifier."""
     h = hashlib.sha256(f"{MODEL_VERSION}|{FEATURE_NAMES}|{FEATURE_WEIGHT}|{NGRAM_WEIGHT}|{REGULARISATION}".encode())
+    # The code that turns text into features is part of the model: a change to it must retrain.
+    for module in ("features.py", "classifier.py", "sentences.py"):
+        h.update((Path(__file__).parent / module).read_bytes())
     for path in sorted(p for p in _bank_folder().rglob("*") if p.is_file()):
         h.update(path.relative_to(_bank_folder()).as_posix().encode() + b"\x00" + path.read_bytes())
     return h.hexdigest()[:16]
