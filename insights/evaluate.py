@@ -7,6 +7,7 @@ marked borderline are neither required nor penalised.
 """
 from __future__ import annotations
 
+import glob
 import json
 import re
 from dataclasses import dataclass, field
@@ -66,16 +67,12 @@ def offsets(t: Transcript) -> list[int]:
 
 def find_transcript(gold: Path) -> Path:
     stem = gold.name[: -len(GOLD_SUFFIX)]
-    for candidate in sorted(gold.parent.glob(f"{glob_escape(stem)}.*")):
+    for candidate in sorted(gold.parent.glob(f"{glob.escape(stem)}.*")):
         name = candidate.name
         if candidate != gold and not name.endswith(SKIP_SUFFIXES) and candidate.suffix:
             if candidate.name[len(stem):].count(".") == 1:
                 return candidate
     raise InsightsError.make("E101", f"no transcript named {stem}.* beside the gold file", file=str(gold))
-
-
-def glob_escape(text: str) -> str:
-    return re.sub(r"([\[\]*?])", r"[\1]", text)
 
 
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2014": "-", "\u2013": "-"})
@@ -258,7 +255,7 @@ class EvalReport:
 
 def evaluate(paths: Iterable[str | Path], models, *, baseline: bool = True) -> EvalReport:
     """Run the extractor (and the keyword tracker) on each labelled transcript and score both."""
-    from insights.extract import extract, is_candidate
+    from insights.extract import extract
     from insights.sentences import split_sentences
 
     model_scores, base_scores, n_gold, n_t = [], [], 0, 0

@@ -2,9 +2,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 TRANSCRIPT_KINDS = ("sales_call", "podcast", "interview")
+
+
+def iso_week(day: "date | str") -> str:
+    """``2026-11-03`` -> ``2026-W45``: the week a transcript belongs to in reports and theme trends."""
+    d = date.fromisoformat(str(day)[:10]) if isinstance(day, str) else day
+    year, week, _ = d.isocalendar()
+    return f"{year}-W{week:02d}"
 
 
 def clock(seconds: float | None) -> str:

@@ -241,7 +241,7 @@ class ReportBuilder:
             "personas": personas,
             "new_themes": trend_refs["new"], "rising_themes": trend_refs["rising"],
             "falling_themes": trend_refs["falling"],
-            "cross_persona": [self.cross_ref(c) for c in self.cross],
+            "cross_persona": self.cross,
             "standouts": [self.standout(s) for s in self.submissions
                           if s.transcript_id in self.by_id and start <= s.submitted <= end],
             "quality": {"unassigned_speakers": unassigned,
@@ -251,9 +251,6 @@ class ReportBuilder:
         }
         report["transcripts"] = [self.transcript(self.by_id[tid]) for tid in sorted(self.quoted)]
         return report
-
-    def cross_ref(self, c) -> dict:
-        return c if isinstance(c, dict) else dict(c)
 
     def persona_block(self, key: str, themes: list, week_ids: set[str]) -> dict:
         persona = next((p for p in self.a.catalogue if p.key == key), None)

@@ -7,16 +7,15 @@ and settings, embeddings per text. A re-run after a few new calls only reads tho
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import asdict, dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import Callable
 
 from insights.config import PipelineConfig
 from insights.extract import Models, score_sentences, select
 from insights.personas import BUYER_SIDE, assign_personas, load_catalogue
-from insights.records import (UNASSIGNED, Insight, Persona, PersonaAssignment, SpeakerRole, Transcript)
+from insights.records import (UNASSIGNED, Insight, Persona, PersonaAssignment, SpeakerRole, Transcript,
+                              iso_week)
 from insights.roles import infer_roles
 from insights.store import Store
 from insights.submit import with_buyer_title
@@ -61,11 +60,6 @@ class Analysis:
         return next(t for t in self.transcripts if t.id == tid)
 
 
-def iso_week(day: str) -> str:
-    y, w, _ = date.fromisoformat(day).isocalendar()
-    return f"{y}-W{w:02d}"
-
-
 def _catalogue_hash(path: str) -> str:
     return hashlib.sha1(Path(path).read_bytes()).hexdigest()[:10]
 
@@ -84,7 +78,8 @@ def analyse(store: Store, models: Models, config: PipelineConfig, progress: Prog
             progress("analysing calls", n, len(transcripts))
         sub = store.submission(t.id)
         title = sub["buyer_title"] if sub else None
-        cached = store.get_analysis(t.id, analysis_key + (f"|title={title}" if title else ""))
+        key = analysis_key + (f"|title={title}" if title else "")
+        cached = store.get_analysis(t.id, key)
         if cached:
             roles[t.id] = [SpeakerRole(**r) for r in cached["roles"]]
             personas[t.id] = [PersonaAssignment(**p) for p in cached["personas"]]
@@ -92,8 +87,8 @@ def analyse(store: Store, models: Models, config: PipelineConfig, progress: Prog
             roles[t.id] = infer_roles(t, config.company_names, nlp=models.nlp)
             personas[t.id] = assign_personas(with_buyer_title(t, roles[t.id], title), roles[t.id], catalogue,
                                              models.embedder, nlp=models.nlp)
-            store.save_analysis(t.id, analysis_key + (f"|title={title}" if title else ""), {"roles": [asdict(r) for r in roles[t.id]],
-                                                     "personas": [asdict(p) for p in personas[t.id]]})
+            store.save_analysis(t.id, key, {"roles": [asdict(r) for r in roles[t.id]],
+                                            "personas": [asdict(p) for p in personas[t.id]]})
         if t.id not in done:
             found = select(score_sentences([t], models, roles={t.id: roles[t.id]}), models.classifier,
                            kinds=config.kinds)
@@ -198,15 +193,6 @@ def _speakers(transcripts: list[Transcript], roles: dict[str, list[SpeakerRole]]
             out.append(SpeakerInfo(t.id, None, "(buyer side, no speaker labels)", "buyer", 0.0,
                                    "unlabelled transcript", p.persona, p.confidence, p.method, p.evidence))
     return out
-
-
-def speakers_json(analysis: Analysis) -> list[dict]:
-    return [asdict(s) for s in analysis.speakers]
-
-
-def dumps(obj) -> str:
-    """Deterministic JSON for every export: sorted keys, no floats drifting in the last digit."""
-    return json.dumps(obj, ensure_ascii=False, sort_keys=True, indent=2)
 
 
 # --- the whole job ---------------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from insights.extract import Models, score_sentences, select
 from insights.parse.metadata import OUTCOMES
 from insights.parse import load_transcript
 from insights.personas import BUYER_SIDE, assign_personas, load_catalogue
-from insights.records import Insight, PersonaAssignment, Speaker, SpeakerRole, Transcript
+from insights.records import Insight, PersonaAssignment, SpeakerRole, Transcript
 from insights.roles import infer_roles
 from insights.store import Store
 

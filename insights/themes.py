@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Iterable, Sequence
 
 import numpy as np
 
-from insights.records import Insight, Theme
+from insights.records import Insight, Theme, iso_week
 
 if TYPE_CHECKING:  # pragma: no cover
     from spacy.language import Language
@@ -217,13 +217,6 @@ def _carry_over(drafts: list[dict], previous: dict[tuple[str, str], list[Theme]]
         used_prev.add(pid)
         used_new.add(j)
         drafts[j]["id"], drafts[j]["name"] = p.id, p.name
-
-
-def iso_week(day: date | str) -> str:
-    """``2026-11-03`` -> ``2026-W45``."""
-    d = _day(day) if isinstance(day, str) else day
-    year, week, _ = d.isocalendar()
-    return f"{year}-W{week:02d}"
 
 
 def _week_start(week: str) -> date:

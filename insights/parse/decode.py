@@ -98,7 +98,7 @@ def decode(data: bytes) -> tuple[str, str]:
         return _normalise(data.decode("utf-8", _STRAY_HANDLER)), f"utf-8 (with {stray} stray cp1252 byte{plural})"
     try:
         text = data.decode("cp1252")
-    except UnicodeDecodeError as exc:
+    except UnicodeDecodeError:
         # cp1252 leaves five bytes undefined; latin-1 maps every byte, so fall back to it.
         text = data.decode("latin-1")
         return _normalise(text), "latin-1"
