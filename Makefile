@@ -9,7 +9,7 @@ export TRANSFORMERS_OFFLINE=1
 export HF_HUB_DISABLE_PROGRESS_BARS=1
 export TOKENIZERS_PARALLELISM=false
 
-.PHONY: run test install install-test browser clean
+.PHONY: run test bench install install-test browser clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,12 @@ run: install
 
 test: install-test
 	$(PY) -m pytest -q
+
+# The performance benchmark (not part of the tests): 10, 100 and 500 generated calls, with the spaCy and BERTopic
+# references (BERTopic is installed for the benchmark only). About 40 minutes on 2 cores; see bench/performance.py.
+bench: install
+	$(PIP) install -q -r bench/requirements.txt
+	$(PY) bench/performance.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) reports/*/ insights.sqlite*

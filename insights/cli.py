@@ -432,7 +432,11 @@ def run(pipeline: Optional[Path] = typer.Argument(None, help="Pipeline file (def
                                            "the latest week in the corpus)."),
         since: Optional[str] = typer.Option(None, "--since", help="First day to report (YYYY-MM-DD); with --until "
                                             "instead of --week."),
-        until: Optional[str] = typer.Option(None, "--until", help="Last day to report (YYYY-MM-DD).")) -> None:
+        until: Optional[str] = typer.Option(None, "--until", help="Last day to report (YYYY-MM-DD)."),
+        workers: Optional[int] = typer.Option(None, "--workers", min=0, help="Processes that analyse calls "
+                                              "(0 = one per core; 1 = this process). Default: the pipeline's."),
+        as_json: bool = typer.Option(False, "--json", help="Print the run's summary as JSON (counts, failures, "
+                                     "seconds per stage) instead of text.")) -> None:
     """The weekly job: ingest the sources and the inbox, extract, find roles, personas and themes, and write the
     report and persona briefs to reports/<week>/."""
     from insights.config import load_pipeline
@@ -446,12 +450,19 @@ def run(pipeline: Optional[Path] = typer.Argument(None, help="Pipeline file (def
             config.out = str(out_dir)
         if week:
             config.week = week
+        if workers is not None:
+            config.workers = workers
         with _store(db or (Path(config.db) if config.db != "insights.sqlite" else None)) as store:
             with err.status("starting…") as status:
                 summary = run_pipeline(store, config, since=since, until=until,
                                        progress=lambda what, n, total: status.update(f"{what} {n}/{total}"))
     except InsightsError as e:
         _fail(e)
+    if as_json:
+        from dataclasses import asdict
+
+        typer.echo(json.dumps(asdict(summary), indent=2, sort_keys=True))
+        return
     ins = summary.insights
     out.print(f"Week {summary.week}: {summary.transcripts} transcripts in the corpus "
               f"({summary.ingested.get('added', 0)} new, {summary.ingested.get('failed', 0)} failed"

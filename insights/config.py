@@ -28,12 +28,14 @@ class PipelineConfig:
     top_themes: int = 5
     redact_contacts: bool = True
     redact_names: bool = False
+    workers: int = 0                        # processes for the per-call analysis (0 = one per core)
     path: str = ""                          # the file these settings came from
 
 
 _SECTIONS = {
     "sources": {"paths": "sources", "inbox": "inbox", "max_file_bytes": "max_file_bytes"},
     "corpus": {"db": "db"},
+    "run": {"workers": "workers"},
     "company": {"names": "company_names"},
     "extract": {"kinds": "kinds", "min_confidence": "min_confidence"},
     "personas": {"catalogue": "catalogue"},
@@ -76,6 +78,9 @@ def load_pipeline(path: str | Path | None = None) -> PipelineConfig:
     bad = [k for k in config.kinds if k not in INSIGHT_KINDS]
     if bad:
         raise InsightsError.make("E501", f"extract.kinds has {bad}; valid: {', '.join(INSIGHT_KINDS)}", file=str(path))
+    if config.workers < 0:
+        raise InsightsError.make("E501", "run.workers must be 0 (one per core) or a number of processes",
+                                 file=str(path))
     if not 0 <= config.min_confidence <= 1:
         raise InsightsError.make("E501", "extract.min_confidence must be between 0 and 1", file=str(path))
     return config

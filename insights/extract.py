@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 import numpy as np
 
@@ -17,7 +17,10 @@ from insights.features import fired
 from insights.nlp import Embedder, load_spacy
 from insights.records import INSIGHT_KINDS, Insight, SpeakerRole, Transcript
 from insights.roles import infer_roles
-from insights.sentences import Sentence, is_candidate, normalise, split_sentences
+from insights.sentences import Sentence, is_candidate, normalise, parse_utterances, sentences_of
+
+if TYPE_CHECKING:  # pragma: no cover
+    from spacy.tokens import Doc
 
 # Probability a sentence must reach to be reported as an insight of a kind; chosen on the exemplar bank's
 # cross-validation and checked on the dev set (see README "Extraction quality").
@@ -46,12 +49,14 @@ class Models:
 
 @dataclass
 class Scored:
-    """Every candidate sentence with its embedding and probability per kind: extraction before thresholds."""
+    """Every candidate sentence with its embedding and probability per kind: extraction before thresholds.
+    Sentences the gate set aside were not embedded: their vector is zero and their probabilities are 0."""
 
     sentences: list[Sentence]
     vectors: np.ndarray
     probs: dict[str, np.ndarray]
     sides: list[str | None]              # rep | buyer | host | guest | unknown, per sentence
+    embedded: int = 0                    # how many sentences passed the gate and were embedded
 
 
 def utterance_sides(t: Transcript, roles: Sequence[SpeakerRole]) -> list[str | None]:
@@ -62,22 +67,50 @@ def utterance_sides(t: Transcript, roles: Sequence[SpeakerRole]) -> list[str | N
             for u in t.utterances]
 
 
-def score_sentences(transcripts: Sequence[Transcript], models: Models, n_process: int = 1,
-                    roles: dict[str, Sequence[SpeakerRole]] | None = None) -> Scored:
-    """Classify every candidate sentence. ``roles`` by transcript id; inferred here when not given."""
-    roles = dict(roles or {})
-    sides = {}
+def score_sentences(transcripts: Sequence[Transcript], models: Models,
+                    roles: dict[str, Sequence[SpeakerRole]] | None = None,
+                    docs: dict[str, Sequence["Doc"]] | None = None, gate: bool = True) -> Scored:
+    """Classify every candidate sentence. ``roles`` and parsed ``docs`` by transcript id, computed here when not
+    given. Cheapest first: fillers are dropped by a word count, the gate drops sentences the cue and n-gram model
+    rules out for every kind (``gate=False`` embeds them all), and only the rest is embedded and fully scored."""
+    roles, docs = dict(roles or {}), dict(docs or {})
+    sides, sentences = {}, []
     for t in transcripts:
+        if t.id not in docs:
+            docs[t.id] = parse_utterances(t, models.nlp)
         if t.id not in roles:
-            roles[t.id] = infer_roles(t, nlp=models.nlp)
+            roles[t.id] = infer_roles(t, nlp=models.nlp, docs=docs[t.id])
         sides[t.id] = utterance_sides(t, roles[t.id])
-    sentences = [s for s in split_sentences(transcripts, models.nlp, n_process=n_process) if is_candidate(s)]
-    if not sentences:
-        return Scored([], np.zeros((0, models.embedder.dim), dtype=np.float32),
-                      {k: np.zeros(0) for k in INSIGHT_KINDS}, [])
-    vectors = models.embedder.embed([normalise(s.text) for s in sentences])
-    probs = models.classifier.predict([s.span for s in sentences], vectors)
-    return Scored(sentences, vectors, probs, [sides[s.transcript.id][s.utterance] for s in sentences])
+        sentences += [s for s in sentences_of(t, docs[t.id]) if is_candidate(s)]
+    n = len(sentences)
+    vectors = np.zeros((n, models.embedder.dim), dtype=np.float32)
+    probs = {k: np.zeros(n) for k in INSIGHT_KINDS}
+    if not n:
+        return Scored([], vectors, probs, [])
+    cheap = models.classifier.cheap_features([s.span for s in sentences])
+    done = np.zeros(n, dtype=bool)
+
+    def score(idx: np.ndarray) -> None:
+        if len(idx):
+            vectors[idx] = models.embedder.embed([normalise(sentences[i].text) for i in idx])
+            for kind, p in models.classifier.predict([sentences[i].span for i in idx], vectors[idx],
+                                                     cheap[idx]).items():
+                probs[kind][idx] = p
+            done[idx] = True
+
+    score(np.flatnonzero(models.classifier.gate(cheap) if gate else np.ones(n, dtype=bool)))
+    # A quote runs on over the next sentences of its turn that continue it (see _runs): score the gated-out
+    # sentence right after each run, until no run could grow, so quotes are what they would be without the gate.
+    for _ in range(MAX_QUOTE_SENTENCES - 1):
+        grow = sorted({last + 1 for kind in INSIGHT_KINDS
+                       for first, last in _runs(sentences, probs[kind], THRESHOLDS[kind])
+                       if last + 1 < n and not done[last + 1] and last - first + 1 < MAX_QUOTE_SENTENCES
+                       and _same_turn(sentences[last], sentences[last + 1])})
+        if not grow:
+            break
+        score(np.array(grow, dtype=int))
+    sides_of = [sides[s.transcript.id][s.utterance] for s in sentences]
+    return Scored(sentences, vectors, probs, sides_of, int(done.sum()))
 
 
 def select(scored: Scored, classifier: InsightClassifier, *, kinds: Iterable[str] = INSIGHT_KINDS,
@@ -99,9 +132,9 @@ def select(scored: Scored, classifier: InsightClassifier, *, kinds: Iterable[str
 
 
 def extract(transcripts: Sequence[Transcript], models: Models, *, kinds: Iterable[str] = INSIGHT_KINDS,
-            min_confidence: float = 0.0, n_process: int = 1) -> list[Insight]:
+            min_confidence: float = 0.0, gate: bool = True) -> list[Insight]:
     """Every insight of the requested kinds in the transcripts, in transcript order."""
-    scored = score_sentences(transcripts, models, n_process=n_process)
+    scored = score_sentences(transcripts, models, gate=gate)
     return select(scored, models.classifier, kinds=kinds, min_confidence=min_confidence)
 
 

@@ -32,6 +32,7 @@ from insights.records import UNASSIGNED, Persona, PersonaAssignment, SpeakerRole
 
 if TYPE_CHECKING:  # pragma: no cover
     from spacy.language import Language
+    from spacy.tokens import Doc
 
     from insights.nlp import Embedder
 
@@ -44,6 +45,7 @@ DEFAULT_THRESHOLD = 0.05     # the best persona's centred cosine must reach this
 DEFAULT_MARGIN = 0.05        # ... and beat the runner-up by this much, else the speaker stays unassigned
 MIN_SENTENCE_WORDS = 8       # shorter sentences are back-channels and logistics: they say nothing of the persona
 MIN_SENTENCES = 3            # fewer long sentences than this is too little to judge by meaning
+MAX_SIMILARITY_SENTENCES = 48  # a speaker's meaning is judged on at most this many sentences, spread over the call
 _KEY = re.compile(r"^[a-z][a-z0-9_]*$")
 _CATALOGUE_HINT = "each [[persona]] needs key, name, description, title_patterns (regexes) and concerns; " \
                   "see the comments at the top of pipelines/personas.toml"
@@ -286,16 +288,18 @@ def find_introductions(t: Transcript, catalogue: Sequence[Persona],
 
 def assign_personas(t: Transcript, roles: Sequence[SpeakerRole], catalogue: Sequence[Persona],
                     embedder: "Embedder", *, threshold: float = DEFAULT_THRESHOLD, margin: float = DEFAULT_MARGIN,
-                    nlp: "Language | None" = None) -> list[PersonaAssignment]:
-    """One PersonaAssignment per buyer/guest speaker (or one for the buyer side of an unlabelled transcript)."""
+                    nlp: "Language | None" = None, docs: Sequence["Doc"] | None = None) -> list[PersonaAssignment]:
+    """One PersonaAssignment per buyer/guest speaker (or one for the buyer side of an unlabelled transcript).
+    ``docs``: the utterances already parsed (one per utterance), reused instead of parsing again."""
     labelled = any(r.speaker is not None for r in roles)
     if labelled:
         targets: list[str | None] = [r.speaker for r in roles if r.speaker is not None and r.role in BUYER_SIDE]
-        texts = {s: [u.text for u in t.utterances if u.speaker == s] for s in targets}
+        said = {s: [u.index for u in t.utterances if u.speaker == s] for s in targets}
     else:
         side = {r.utterance for r in roles if r.speaker is None and r.role in BUYER_SIDE}
         targets = [None] if roles else []
-        texts = {None: [u.text for u in t.utterances if u.index in side]}
+        said = {None: [u.index for u in t.utterances if u.index in side]}
+    texts = {s: [t.utterances[i].text for i in idx] for s, idx in said.items()}
     if not targets:
         return []
     intros = _intros_unlabelled(t, catalogue, side) if not labelled else find_introductions(t, catalogue, targets)
@@ -314,7 +318,14 @@ def assign_personas(t: Transcript, roles: Sequence[SpeakerRole], catalogue: Sequ
             continue
         pending.append(s)
     if pending:
-        out.extend(_by_similarity(t, pending, texts, catalogue, embedder, threshold, margin, nlp))
+        if docs is None:
+            if nlp is None:
+                from insights.nlp import load_spacy
+
+                nlp = load_spacy()
+            docs = list(nlp.pipe((u.text for u in t.utterances), batch_size=64))
+        sentences = {s: long_sentences([docs[i] for i in said.get(s, [])]) for s in pending}
+        out.extend(_by_similarity(t, pending, texts, sentences, catalogue, embedder, threshold, margin))
     order = {s: i for i, s in enumerate(targets)}
     return sorted(out, key=lambda a: order[a.speaker])
 
@@ -347,18 +358,14 @@ def _from_intros(tid: str, speaker: str | None, intros: list[_Intro]) -> Persona
 
 
 def _by_similarity(t: Transcript, speakers: list[str | None], texts: dict[str | None, list[str]],
-                   catalogue: Sequence[Persona], embedder: "Embedder", threshold: float, margin: float,
-                   nlp: "Language | None") -> list[PersonaAssignment]:
-    if nlp is None:
-        from insights.nlp import load_spacy
-
-        nlp = load_spacy()
+                   sentences: dict[str | None, list[str]], catalogue: Sequence[Persona], embedder: "Embedder",
+                   threshold: float, margin: float) -> list[PersonaAssignment]:
     proto = persona_vectors(catalogue, embedder)
     centre = proto.mean(axis=0)
     proto_c = _unit_rows(proto - centre)
     out = []
     for s in speakers:
-        sents = long_sentences(texts.get(s, []), nlp)
+        sents = sentences.get(s, [])
         if len(sents) < MIN_SENTENCES:
             out.append(PersonaAssignment(t.id, s, UNASSIGNED, 0.0, "none",
                                          f"no title, no introduction, and only {len(sents)} sentence(s) of "
@@ -432,14 +439,20 @@ def persona_vectors(catalogue: Sequence[Persona], embedder: "Embedder") -> np.nd
     return np.vstack(rows).astype(np.float32)
 
 
-def long_sentences(texts: Iterable[str], nlp: "Language") -> list[str]:
-    """Sentences long enough to carry meaning (back-channels and logistics are short)."""
+def long_sentences(docs: Iterable["Doc"], limit: int | None = None) -> list[str]:
+    """Sentences long enough to carry meaning (back-channels and logistics are short); at most ``limit`` of them
+    (MAX_SIMILARITY_SENTENCES by default), spread evenly over the call: the mean of 48 sentences is as settled as
+    the mean of 300, and embedding all of a talkative buyer's sentences would cost seconds per call."""
+    limit = MAX_SIMILARITY_SENTENCES if limit is None else limit
     out = []
-    for doc in nlp.pipe(texts, batch_size=64):
+    for doc in docs:
         for sent in doc.sents:
             if sum(1 for tok in sent if not tok.is_punct and not tok.is_space) >= MIN_SENTENCE_WORDS:
-                out.append(sent.text.strip())
-    return out
+                out.append(" ".join(sent.text.split()))
+    if len(out) <= limit:
+        return out
+    step = len(out) / limit
+    return [out[int(i * step)] for i in range(limit)]
 
 
 def _quote(text: str, m: re.Match[str]) -> str:

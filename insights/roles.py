@@ -181,14 +181,17 @@ class _Tally:
         return [f'{name}: "{qs[0]}"' + (f" (+{len(qs) - 1} more)" if len(qs) > 1 else "") for name, qs in items[:n]]
 
 
-def infer_roles(t: Transcript, own_company: Sequence[str] = (), *, nlp: "Language | None" = None) -> list[SpeakerRole]:
-    """One SpeakerRole per speaker (or per utterance when the transcript has no speaker labels)."""
+def infer_roles(t: Transcript, own_company: Sequence[str] = (), *, nlp: "Language | None" = None,
+                docs: Sequence["Doc"] | None = None) -> list[SpeakerRole]:
+    """One SpeakerRole per speaker (or per utterance when the transcript has no speaker labels). ``docs``: the
+    utterances already parsed (one per utterance), so a caller that parsed them does not pay twice."""
     lead_role, other_role = SIDES.get(t.kind, SIDES["sales_call"])
-    if nlp is None:
-        from insights.nlp import load_spacy
+    if docs is None:
+        if nlp is None:
+            from insights.nlp import load_spacy
 
-        nlp = load_spacy()
-    docs = list(nlp.pipe((u.text for u in t.utterances), batch_size=64))
+            nlp = load_spacy()
+        docs = list(nlp.pipe((u.text for u in t.utterances), batch_size=64))
     sales = lead_role == "rep"
     own = [c.strip() for c in own_company if c and c.strip()]
 

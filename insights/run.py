@@ -12,13 +12,14 @@ from pathlib import Path
 from typing import Callable
 
 from insights.config import PipelineConfig
-from insights.extract import Models, score_sentences, select
-from insights.personas import BUYER_SIDE, assign_personas, load_catalogue
+from insights.executor import Executor, make_executor
+from insights.extract import Models
+from insights.per_call import CallJob, CallResult, analyse_call
+from insights.personas import BUYER_SIDE, load_catalogue
 from insights.records import (UNASSIGNED, Insight, Persona, PersonaAssignment, SpeakerRole, Transcript,
                               iso_week)
-from insights.roles import infer_roles
+from insights.sentences import normalise
 from insights.store import Store
-from insights.submit import with_buyer_title
 
 EXTRACT_VERSION = "1"       # bump when the selection of insights from scored sentences changes
 ANALYSIS_VERSION = "1"      # bump when role or persona inference changes
@@ -55,6 +56,7 @@ class Analysis:
     insight_persona: dict[str, str]            # insight id -> persona key (or UNASSIGNED)
     catalogue: list[Persona]
     failures: list[dict] = field(default_factory=list)
+    work: "WorkStats | None" = None
 
     def transcript(self, tid: str) -> Transcript:
         return next(t for t in self.transcripts if t.id == tid)
@@ -64,8 +66,10 @@ def _catalogue_hash(path: str) -> str:
     return hashlib.sha1(Path(path).read_bytes()).hexdigest()[:10]
 
 
-def analyse(store: Store, models: Models, config: PipelineConfig, progress: Progress | None = None) -> Analysis:
-    """Roles, personas and insights for every current transcript in the corpus, reusing what is stored."""
+def analyse(store: Store, models: Models, config: PipelineConfig, progress: Progress | None = None,
+            executor: Executor | None = None) -> Analysis:
+    """Roles, personas and insights for every current transcript in the corpus, reusing what is stored. Calls
+    with nothing stored go to the executor (worker processes for a big batch); results are saved as they come."""
     catalogue = load_catalogue(config.catalogue)
     transcripts = store.transcripts()
     model_key = f"{models.classifier.fingerprint}-x{EXTRACT_VERSION}"
@@ -73,26 +77,38 @@ def analyse(store: Store, models: Models, config: PipelineConfig, progress: Prog
     done = store.extracted_ids(model_key)
     roles: dict[str, list[SpeakerRole]] = {}
     personas: dict[str, list[PersonaAssignment]] = {}
-    for n, t in enumerate(transcripts, 1):
-        if progress:
-            progress("analysing calls", n, len(transcripts))
+    jobs, keys = [], {}
+    for t in transcripts:
         sub = store.submission(t.id)
         title = sub["buyer_title"] if sub else None
-        key = analysis_key + (f"|title={title}" if title else "")
-        cached = store.get_analysis(t.id, key)
-        if cached:
+        keys[t.id] = analysis_key + (f"|title={title}" if title else "")
+        cached = store.get_analysis(t.id, keys[t.id])
+        if cached and t.id in done:
             roles[t.id] = [SpeakerRole(**r) for r in cached["roles"]]
             personas[t.id] = [PersonaAssignment(**p) for p in cached["personas"]]
         else:
-            roles[t.id] = infer_roles(t, config.company_names, nlp=models.nlp)
-            personas[t.id] = assign_personas(with_buyer_title(t, roles[t.id], title), roles[t.id], catalogue,
-                                             models.embedder, nlp=models.nlp)
-            store.save_analysis(t.id, key, {"roles": [asdict(r) for r in roles[t.id]],
-                                            "personas": [asdict(p) for p in personas[t.id]]})
-        if t.id not in done:
-            found = select(score_sentences([t], models, roles={t.id: roles[t.id]}), models.classifier,
-                           kinds=config.kinds)
-            store.save_insights(t.id, model_key, found)
+            jobs.append(CallJob(t, tuple(catalogue), tuple(config.company_names), title,
+                                extract=t.id not in done))
+    work = WorkStats(calls=len(jobs))
+    own = executor is None
+    if own:
+        executor = make_executor(config.workers, len(jobs), models, cache_db=store.path,
+                                 sink=models.embedder.cache)
+    work.workers = executor.workers
+    try:
+        for n, result in enumerate(executor.map(analyse_call, jobs), 1):
+            if progress:
+                progress("analysing calls", n, len(jobs))
+            tid = result.transcript.id
+            roles[tid], personas[tid] = result.roles, result.personas
+            store.save_analysis(tid, keys[tid], {"roles": [asdict(r) for r in result.roles],
+                                                 "personas": [asdict(p) for p in result.personas]})
+            if result.insights is not None:
+                store.save_insights(tid, model_key, result.insights)
+            work.add(result)
+    finally:
+        if own:
+            executor.close()
     if hasattr(models.embedder.cache, "flush"):
         models.embedder.cache.flush()
     personas = recognise_known_people(transcripts, personas)
@@ -100,7 +116,27 @@ def analyse(store: Store, models: Models, config: PipelineConfig, progress: Prog
                 and i.confidence >= config.min_confidence]
     speakers = _speakers(transcripts, roles, personas)
     return Analysis(transcripts, insights, speakers, persona_of_insights(insights, transcripts, roles, personas),
-                    catalogue, store.failures())
+                    catalogue, store.failures(), work)
+
+
+@dataclass
+class WorkStats:
+    """What the analysis stage did in this run: calls analysed, words read, sentences embedded, time per step
+    (summed over workers), for the benchmark and the run summary."""
+
+    calls: int = 0
+    workers: int = 1
+    words: int = 0
+    sentences: int = 0
+    embedded: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def add(self, result: CallResult) -> None:
+        self.words += result.words
+        self.sentences += result.sentences
+        self.embedded += result.embedded
+        for step, s in result.seconds.items():
+            self.seconds[step] = self.seconds.get(step, 0.0) + s
 
 
 def recognise_known_people(transcripts: list[Transcript], personas: dict[str, list[PersonaAssignment]]
@@ -207,6 +243,8 @@ class RunSummary:
     insights: dict[str, int]
     themes: int
     failures: list[dict]
+    seconds: dict[str, float] = field(default_factory=dict)   # wall time per stage of this run
+    work: WorkStats | None = None
 
 
 def take_inbox(store: Store, config: PipelineConfig, models: Models) -> dict[str, int]:
@@ -256,11 +294,14 @@ def redactor(config: PipelineConfig, models: Models):
 
 
 def run_pipeline(store: Store, config: PipelineConfig, *, since: str | None = None, until: str | None = None,
-                 progress: Progress | None = None, models: Models | None = None) -> RunSummary:
+                 progress: Progress | None = None, models: Models | None = None,
+                 executor: Executor | None = None) -> RunSummary:
     """Ingest, take the inbox, analyse, theme, and write the report for one week (or a --since/--until period).
-    Holds the corpus's writer lock for the whole run: a second run or a submission waits, or refuses clearly."""
+    Holds the corpus's writer lock for the whole run: a second run or a submission waits, or refuses clearly.
+    ``executor``: where the per-call analysis runs (default: worker processes per the pipeline's ``workers``)."""
     with store.exclusive("insights run", timeout=lock_timeout()):
-        return _run_pipeline(store, config, since=since, until=until, progress=progress, models=models)
+        return _run_pipeline(store, config, since=since, until=until, progress=progress, models=models,
+                             executor=executor)
 
 
 def lock_timeout(default: float = 300.0) -> float:
@@ -274,21 +315,26 @@ def lock_timeout(default: float = 300.0) -> float:
 
 
 def _run_pipeline(store: Store, config: PipelineConfig, *, since: str | None, until: str | None,
-                  progress: Progress | None, models: Models | None) -> RunSummary:
+                  progress: Progress | None, models: Models | None, executor: Executor | None) -> RunSummary:
     from insights.errors import InsightsError
     from insights.ingest import ingest_paths
     from insights.nlp import Embedder
     from insights.render import render_report
     from insights.report import ReportBuilder, Submission, latest_week, period_label
 
+    clock = _StageClock()
     results = ingest_paths(config.sources, store, max_bytes=config.max_file_bytes,
                            progress=(lambda name: progress("ingesting", 0, 0)) if progress else None)
     ingested = {s: sum(r.status == s for r in results) for s in ("added", "new_version", "unchanged", "failed")}
+    clock.stage("ingest")
     if progress:
         progress("loading models", 0, 0)
     models = models or Models.load(Embedder(cache=store.embedding_cache()))
+    clock.stage("load models")
     inbox = take_inbox(store, config, models)
-    analysis = analyse(store, models, config, progress)
+    clock.stage("inbox")
+    analysis = analyse(store, models, config, progress, executor)
+    clock.stage("analyse calls")
     if not analysis.transcripts:
         raise InsightsError.make("E502", "the corpus is empty and no source gave a transcript",
                                  hint="check [sources] paths in the pipeline or pass --source PATH")
@@ -302,17 +348,34 @@ def _run_pipeline(store: Store, config: PipelineConfig, *, since: str | None, un
     if progress:
         progress("building themes", 0, 0)
     themes, cross = build_week_themes(analysis, models, store, week)
+    clock.stage("themes")
     submissions = [Submission(s["transcript_id"], s["rep"], s["why"], s["outcome"], s["submitted_at"][:10])
                    for s in store.submissions()]
     report = ReportBuilder(analysis, themes, week, top_themes=config.top_themes, submissions=submissions,
                            cross_persona=cross, start=start, end=end, redact=redactor(config, models)).build()
+    clock.stage("build report")
     if progress:
         progress("writing the report", 0, 0)
     out = Path(config.out) / week
     render_report(report, out, templates=Path(config.templates) if config.templates else None)
+    clock.stage("write report")
     return RunSummary(week, str(out), ingested, inbox, len(analysis.transcripts),
                       {k: sum(i.kind == k for i in analysis.insights) for k in config.kinds}, len(themes),
-                      [dict(f) for f in analysis.failures])
+                      [dict(f) for f in analysis.failures], clock.seconds, analysis.work)
+
+
+class _StageClock:
+    def __init__(self) -> None:
+        import time
+
+        self._now = time.perf_counter
+        self._last = self._now()
+        self.seconds: dict[str, float] = {}
+
+    def stage(self, name: str) -> None:
+        now = self._now()
+        self.seconds[name] = round(now - self._last, 3)
+        self._last = now
 
 
 def build_week_themes(analysis: Analysis, models: Models, store: Store, week: str):
@@ -326,7 +389,7 @@ def build_week_themes(analysis: Analysis, models: Models, store: Store, week: st
     _, end = week_bounds(week)
     dates = {t.id: t.date for t in analysis.transcripts}
     insights = [i for i in analysis.insights if dates[i.transcript_id] <= end]
-    vectors = models.embedder.embed([i.quote for i in insights])
+    vectors = models.embedder.embed([normalise(i.quote) for i in insights])
     previous = [Theme(**{**d, "keywords": tuple(d["keywords"]), "insight_ids": tuple(d["insight_ids"]),
                          "weekly": tuple(tuple(w) for w in d["weekly"]), "quotes": tuple(d["quotes"]),
                          "centroid": tuple(d["centroid"])}) for d in store.previous_themes(week)]

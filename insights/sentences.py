@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterable, Iterator
+from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
 from insights.records import Transcript
 
 if TYPE_CHECKING:  # pragma: no cover
     from spacy.language import Language
-    from spacy.tokens import Span
+    from spacy.tokens import Doc, Span
 
 MIN_CONTENT_WORDS = 3   # fewer words that are not fillers: a back-channel, never an insight
 MAX_WORDS = 45          # longer "sentences" are unpunctuated ASR runs: split them
@@ -36,15 +36,28 @@ class Sentence:
         return self.transcript.utterances[self.utterance].speaker
 
 
+def parse_utterances(t: Transcript, nlp: "Language", batch_size: int = 128) -> list["Doc"]:
+    """Every utterance parsed once; roles, personas and sentences all read these docs (parsing is the costliest
+    step after embedding, so it is never repeated for the same call)."""
+    return list(nlp.pipe((u.text for u in t.utterances), batch_size=batch_size))
+
+
 def split_sentences(transcripts: Iterable[Transcript], nlp: "Language", batch_size: int = 128,
                     n_process: int = 1) -> Iterator[Sentence]:
     pairs = [(u.text, (t, u.index)) for t in transcripts for u in t.utterances]
     for doc, (t, index) in nlp.pipe(pairs, as_tuples=True, batch_size=batch_size, n_process=n_process):
-        for sent in doc.sents:
-            for piece in _short_pieces(sent):
-                text = piece.text
-                if not text.strip():
-                    continue
+        yield from _doc_sentences(t, index, doc)
+
+
+def sentences_of(t: Transcript, docs: Sequence["Doc"]) -> list[Sentence]:
+    """The sentences of one call from its already parsed utterances."""
+    return [s for index, doc in enumerate(docs) for s in _doc_sentences(t, index, doc)]
+
+
+def _doc_sentences(t: Transcript, index: int, doc: "Doc") -> Iterator[Sentence]:
+    for sent in doc.sents:
+        for piece in _short_pieces(sent):
+            if piece.text.strip():
                 yield Sentence(t, index, piece.start_char, piece.end_char, piece)
 
 

@@ -417,3 +417,46 @@ class EmbeddingCache(MutableMapping):
             c.executemany("INSERT OR REPLACE INTO embeddings VALUES (?, ?)",
                           [(k, v.tobytes()) for k, v in self.pending.items()])
         self.pending.clear()
+
+
+class ReadOnlyEmbeddingCache(MutableMapping):
+    """A worker's view of the embedding cache: reads the store (WAL lets readers run beside the writer), keeps
+    what it computes in memory, and hands it over with ``take_new`` for the parent to store."""
+
+    def __init__(self, path: str | None):
+        self.conn = None
+        if path and path != ":memory:" and Path(path).exists():
+            self.conn = sqlite3.connect(f"file:{Path(path).resolve().as_posix()}?mode=ro", uri=True, timeout=30.0)
+        self.new: dict[str, np.ndarray] = {}
+
+    def __getitem__(self, key: str) -> np.ndarray:
+        if key in self.new:
+            return self.new[key]
+        row = self._row(key)
+        if row is None:
+            raise KeyError(key)
+        return np.frombuffer(row[0], dtype=np.float32)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.new or self._row(key) is not None
+
+    def _row(self, key: object):
+        if self.conn is None:
+            return None
+        return self.conn.execute("SELECT vector FROM embeddings WHERE key = ?", (key,)).fetchone()
+
+    def __setitem__(self, key: str, value: np.ndarray) -> None:
+        self.new[key] = np.asarray(value, dtype=np.float32)
+
+    def __delitem__(self, key: str) -> None:
+        del self.new[key]
+
+    def __iter__(self):
+        return iter(self.new)
+
+    def __len__(self) -> int:
+        return len(self.new)
+
+    def take_new(self) -> dict[str, np.ndarray]:
+        out, self.new = self.new, {}
+        return out

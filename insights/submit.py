@@ -6,12 +6,12 @@ from pathlib import Path
 
 from insights.config import PipelineConfig
 from insights.errors import InsightsError
-from insights.extract import Models, score_sentences, select
-from insights.parse.metadata import OUTCOMES
+from insights.extract import Models
 from insights.parse import load_transcript
-from insights.personas import BUYER_SIDE, assign_personas, load_catalogue
-from insights.records import Insight, PersonaAssignment, SpeakerRole, Transcript
-from insights.roles import infer_roles
+from insights.parse.metadata import OUTCOMES
+from insights.per_call import CallJob, analyse_call
+from insights.personas import load_catalogue
+from insights.records import Insight, PersonaAssignment, Transcript
 from insights.store import Store
 
 
@@ -27,15 +27,6 @@ class Feedback:
 
     def top(self, kind: str, n: int = 3) -> list[Insight]:
         return sorted((i for i in self.insights if i.kind == kind), key=lambda i: (-i.confidence, i.id))[:n]
-
-
-def with_buyer_title(t: Transcript, roles: list[SpeakerRole], title: str | None) -> Transcript:
-    """The rep told us the buyer's title: give it to buyer-side speakers the metadata says nothing about."""
-    if not title:
-        return t
-    buyers = {r.speaker for r in roles if r.role in BUYER_SIDE and r.speaker is not None}
-    speakers = tuple(replace(s, title=title) if s.label in buyers and not s.title else s for s in t.speakers)
-    return replace(t, speakers=speakers)
 
 
 def submit_file(path: str | Path, store: Store, models: Models, config: PipelineConfig, *, rep: str,
@@ -59,9 +50,7 @@ def submit_file(path: str | Path, store: Store, models: Models, config: Pipeline
 def analyse_one(t: Transcript, status: str, models: Models, config: PipelineConfig,
                 buyer_title: str | None = None) -> Feedback:
     catalogue = load_catalogue(config.catalogue)
-    roles = infer_roles(t, config.company_names, nlp=models.nlp)
-    titled = with_buyer_title(t, roles, buyer_title)
-    personas = assign_personas(titled, roles, catalogue, models.embedder, nlp=models.nlp)
-    found = select(score_sentences([t], models, roles={t.id: roles}), models.classifier, kinds=config.kinds,
-                   min_confidence=config.min_confidence)
-    return Feedback(titled, status, personas, {p.key: p.name for p in catalogue}, found)
+    job = CallJob(t, tuple(catalogue), tuple(config.company_names), buyer_title, tuple(config.kinds),
+                  config.min_confidence)
+    result = analyse_call(job, models)
+    return Feedback(result.transcript, status, result.personas, {p.key: p.name for p in catalogue}, result.insights)
