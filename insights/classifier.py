@@ -33,7 +33,7 @@ MODEL_VERSION = "2"
 FEATURE_WEIGHT = 0.35     # scale of the standardised cues relative to the unit-length embedding
 NGRAM_WEIGHT = 1.0        # scale of the word n-gram TF-IDF block (stance words: "not convinced", "too long for us")
 REGULARISATION = 1.0      # C of the logistic regressions (chosen by cross-validation on the bank)
-# The gate: a cheap model (cues + n-grams, no embedding) that sets aside sentences before they are embedded, the
+# The gate: a cheap model (static token vectors, cues, n-grams; no transformer) that sets aside sentences before they are embedded, the
 # costliest step. It is calibrated, on held-out folds of the bank, to pass GATE_RECALL of the sentences the full
 # model scores at GATE_FLOOR or more for some kind; GATE_FLOOR is the lowest kind's threshold (extract.THRESHOLDS),
 # so the gate can only cost an insight in the rare case it misjudges one. The sentences that may continue a quote
@@ -123,6 +123,7 @@ class InsightClassifier:
         self.models = models
         self.gates: dict = {}
         self.gate_thresholds: dict[str, float] = {}
+        self.static = None                   # nlp.StaticVectors: the gate's cheap sense of meaning
         self.mean = scaler_mean
         self.std = scaler_std
         self.exemplar_vectors = exemplar_vectors
@@ -149,7 +150,10 @@ class InsightClassifier:
             model = LogisticRegression(C=REGULARISATION, max_iter=3000, class_weight="balanced")
             model.fit(X, y)
             models[kind] = model
-        clf._train_gates(X, clf.cheap_features(spans), exemplars)
+        from insights.nlp import StaticVectors
+
+        clf.static = StaticVectors.distil(embedder)
+        clf._train_gates(X, clf.gate_features(texts, clf.cheap_features(spans)), exemplars)
         return clf
 
     def _train_gates(self, X, cheap, exemplars: list[Exemplar]) -> None:
@@ -184,11 +188,18 @@ class InsightClassifier:
         cheap = self.cheap_features(spans) if cheap is None else cheap
         return sp.hstack([sp.csr_matrix(vectors), cheap]).tocsr()
 
-    def gate(self, cheap) -> np.ndarray:
+    def gate_features(self, texts: Sequence[str], cheap):
+        """[static token-vector meaning | cues | n-grams]: what the gate judges by, all of it cheap."""
+        import scipy.sparse as sp
+
+        return sp.hstack([sp.csr_matrix(self.static(list(texts))), cheap]).tocsr()
+
+    def gate(self, texts: Sequence[str], cheap) -> np.ndarray:
         """Which sentences are worth embedding: those the cheap model does not rule out for every kind."""
+        features = self.gate_features(texts, cheap)
         keep = np.zeros(cheap.shape[0], dtype=bool)
         for kind, model in self.gates.items():
-            keep |= model.predict_proba(cheap)[:, 1] >= self.gate_thresholds[kind]
+            keep |= model.predict_proba(features)[:, 1] >= self.gate_thresholds[kind]
         return keep
 
     def predict(self, spans: Sequence["Span"], vectors: np.ndarray, cheap=None) -> dict[str, np.ndarray]:

@@ -461,7 +461,7 @@ def run(pipeline: Optional[Path] = typer.Argument(None, help="Pipeline file (def
     if as_json:
         from dataclasses import asdict
 
-        typer.echo(json.dumps(asdict(summary), indent=2, sort_keys=True))
+        typer.echo(json.dumps(asdict(summary), indent=2))
         return
     ins = summary.insights
     out.print(f"Week {summary.week}: {summary.transcripts} transcripts in the corpus "

@@ -89,16 +89,17 @@ def score_sentences(transcripts: Sequence[Transcript], models: Models,
         return Scored([], vectors, probs, [])
     cheap = models.classifier.cheap_features([s.span for s in sentences])
     done = np.zeros(n, dtype=bool)
+    texts = [normalise(s.text) for s in sentences]
 
     def score(idx: np.ndarray) -> None:
         if len(idx):
-            vectors[idx] = models.embedder.embed([normalise(sentences[i].text) for i in idx])
+            vectors[idx] = models.embedder.embed([texts[i] for i in idx])
             for kind, p in models.classifier.predict([sentences[i].span for i in idx], vectors[idx],
                                                      cheap[idx]).items():
                 probs[kind][idx] = p
             done[idx] = True
 
-    score(np.flatnonzero(models.classifier.gate(cheap) if gate else np.ones(n, dtype=bool)))
+    score(np.flatnonzero(models.classifier.gate(texts, cheap) if gate else np.ones(n, dtype=bool)))
     # A quote runs on over the next sentences of its turn that continue it (see _runs): score the gated-out
     # sentence right after each run, until no run could grow, so quotes are what they would be without the gate.
     for _ in range(MAX_QUOTE_SENTENCES - 1):

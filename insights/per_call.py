@@ -16,6 +16,7 @@ from insights.personas import BUYER_SIDE, assign_personas
 from insights.records import INSIGHT_KINDS, Insight, Persona, PersonaAssignment, SpeakerRole, Transcript
 from insights.roles import infer_roles
 from insights.sentences import normalise, parse_utterances
+from insights.themes import quote_phrases
 
 if TYPE_CHECKING:  # pragma: no cover
     from insights.extract import Models
@@ -42,6 +43,7 @@ class CallResult:
     sentences: int = 0                      # candidate sentences (fillers and back-channels are not counted)
     embedded: int = 0                       # candidates that passed the gate and were embedded
     seconds: dict[str, float] = field(default_factory=dict)   # time per step, for the benchmark
+    phrases: dict[str, list[str]] = field(default_factory=dict)  # quote -> keyphrase candidates (for themes)
 
 
 def with_buyer_title(t: Transcript, roles: list[SpeakerRole], title: str | None) -> Transcript:
@@ -69,6 +71,7 @@ def analyse_call(job: CallJob, models: "Models") -> CallResult:
         clock.lap("score")
         result.insights = select(scored, models.classifier, kinds=job.kinds, min_confidence=job.min_confidence)
         models.embedder.embed([normalise(i.quote) for i in result.insights])
+        result.phrases = {i.quote: quote_phrases(_quote_span(docs[i.utterance], i.span)) for i in result.insights}
         clock.lap("select")
         result.sentences, result.embedded = len(scored.sentences), scored.embedded
     # After scoring: the sentences personas are judged on were mostly embedded already (same text, cached).
@@ -76,6 +79,11 @@ def analyse_call(job: CallJob, models: "Models") -> CallResult:
     clock.lap("personas")
     result.seconds = clock.laps
     return result
+
+
+def _quote_span(doc, span: tuple[int, int]):
+    """The quote's tokens inside its parsed utterance (tags in context, no second parse)."""
+    return doc.char_span(span[0], span[1], alignment_mode="expand") or doc
 
 
 class _Stopwatch:

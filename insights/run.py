@@ -105,6 +105,7 @@ def analyse(store: Store, models: Models, config: PipelineConfig, progress: Prog
                                                  "personas": [asdict(p) for p in result.personas]})
             if result.insights is not None:
                 store.save_insights(tid, model_key, result.insights)
+                store.save_phrases(result.phrases)
             work.add(result)
     finally:
         if own:
@@ -396,7 +397,7 @@ def build_week_themes(analysis: Analysis, models: Models, store: Store, week: st
     current = week if "_to_" not in week else iso_week(end)
     themes = build_themes(insights, vectors, [analysis.insight_persona.get(i.id, UNASSIGNED) for i in insights],
                           [dates[i.transcript_id] for i in insights], current_week=current, previous=previous,
-                          nlp=models.nlp)
+                          nlp=models.nlp, phrases=store.phrases([i.quote for i in insights]))
     if hasattr(models.embedder.cache, "flush"):
         models.embedder.cache.flush()
     store.save_themes(week, [asdict(t) for t in themes])

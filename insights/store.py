@@ -62,6 +62,10 @@ CREATE TABLE IF NOT EXISTS embeddings (
     key     TEXT PRIMARY KEY,                -- model + text hash (insights.nlp.text_key)
     vector  BLOB NOT NULL                    -- float32
 );
+CREATE TABLE IF NOT EXISTS phrases (        -- candidate keyphrases of insight quotes, from the extraction's parse
+    key     TEXT PRIMARY KEY,                -- sha1 of the quote
+    phrases TEXT NOT NULL                    -- JSON list
+);
 CREATE TABLE IF NOT EXISTS extractions (     -- which transcripts the current model has already read
     transcript_id TEXT NOT NULL REFERENCES transcripts(id) ON DELETE CASCADE,
     model         TEXT NOT NULL,
@@ -367,8 +371,28 @@ class Store:
         with self.transaction() as c:
             c.execute("INSERT OR REPLACE INTO processed_files VALUES (?,?,?,?)", (path, content_id, status, _now()))
 
+    def save_phrases(self, phrases: dict[str, list[str]]) -> None:
+        """Keyphrase candidates per quote, so the theme stage need not parse quotes the extraction parsed."""
+        with self.transaction() as c:
+            c.executemany("INSERT OR REPLACE INTO phrases VALUES (?, ?)",
+                          [(_quote_key(q), json.dumps(p)) for q, p in sorted(phrases.items())])
+
+    def phrases(self, quotes: list[str]) -> dict[str, list[str]]:
+        out = {}
+        for q in dict.fromkeys(quotes):
+            row = self.conn.execute("SELECT phrases FROM phrases WHERE key = ?", (_quote_key(q),)).fetchone()
+            if row is not None:
+                out[q] = json.loads(row[0])
+        return out
+
     def embedding_cache(self) -> "EmbeddingCache":
         return EmbeddingCache(self)
+
+
+def _quote_key(quote: str) -> str:
+    import hashlib
+
+    return hashlib.sha1(quote.encode()).hexdigest()
 
 
 class EmbeddingCache(MutableMapping):

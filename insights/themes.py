@@ -27,7 +27,7 @@ import warnings
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Iterable, Sequence
+from typing import Iterable, Mapping, Sequence, TYPE_CHECKING
 
 import numpy as np
 
@@ -53,13 +53,16 @@ TREND_WINDOW = 4             # weeks before the current week that make the basel
 
 def build_themes(insights: Sequence[Insight], vectors: np.ndarray, persona_of: Sequence[str], dates: Sequence[str],
                  *, current_week: str, previous: Sequence[Theme] = (), nlp: "Language | None" = None,
-                 attach: float = ATTACH, match: float = MATCH) -> list[Theme]:
+                 attach: float = ATTACH, match: float = MATCH,
+                 phrases: Mapping[str, Sequence[str]] | None = None) -> list[Theme]:
     """Themes of ``insights`` (``vectors[i]``, ``persona_of[i]``, ``dates[i]`` belong to ``insights[i]``).
 
     ``vectors``: unit-length sentence embeddings. ``dates``: ISO dates (the transcript's date). ``current_week``:
     ISO week ``YYYY-Www`` the trend is judged for. ``previous``: last run's themes; a new theme whose centroid is
     at least ``match`` cosine-similar to one of them (same persona and kind, best pairs first, one-to-one) keeps its
-    id and name. Returns themes sorted by persona, kind, size (largest first) and id.
+    id and name. ``phrases``: each quote's candidate keyphrases when already known (the extraction stage keeps
+    them from its parse, see ``quote_phrases``); quotes not in it are parsed here. Returns themes sorted by
+    persona, kind, size (largest first) and id.
     """
     n = len(insights)
     if not (len(vectors) == len(persona_of) == len(dates) == n):
@@ -72,7 +75,7 @@ def build_themes(insights: Sequence[Insight], vectors: np.ndarray, persona_of: S
     ids = [i.id for i in insights]
     clusters = cluster_groups(insights, vectors, persona_of, attach=attach)
     nlp = nlp if nlp is not None else _default_nlp()
-    keywords = _keyphrases([[insights[i].quote for i in members] for _, members in clusters], nlp)
+    keywords = _keyphrases([[insights[i].quote for i in members] for _, members in clusters], nlp, phrases)
     prev = {(p.persona, p.kind): [] for p in previous}
     for p in previous:
         prev[(p.persona, p.kind)].append(p)
@@ -132,6 +135,13 @@ def cluster_groups(insights: Sequence[Insight], vectors: np.ndarray, persona_of:
     return out
 
 
+def min_cluster_size(n: int) -> int:
+    """Two quotes make a theme in a persona's week (the sample corpus's groups hold under 100); in a group of
+    thousands (a big team's quarter) leaf clusters of two would give hundreds of themes nobody reads, so the
+    smallest theme grows with the group: one per hundred insights."""
+    return max(2, n // 100)
+
+
 def _cluster(x: np.ndarray, attach: float) -> np.ndarray:
     """Cluster labels for one group's unit vectors; -1 for unthemed noise."""
     n = len(x)
@@ -150,8 +160,8 @@ def _cluster(x: np.ndarray, attach: float) -> np.ndarray:
         kwargs = {"metric": "precomputed"}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        labels = hdbscan.HDBSCAN(min_cluster_size=2, min_samples=1, cluster_selection_method="leaf",
-                                 **kwargs).fit_predict(points.astype(np.float64))
+        labels = hdbscan.HDBSCAN(min_cluster_size=min_cluster_size(n), min_samples=1,
+                                 cluster_selection_method="leaf", **kwargs).fit_predict(points.astype(np.float64))
     labels = np.asarray(labels)
     if (labels == -1).all():
         return _agglomerative(x)     # no density structure at all: group like a small group rather than hide all
@@ -203,13 +213,18 @@ def representatives(members: Sequence[int], vectors: np.ndarray, centroid: np.nd
 def _carry_over(drafts: list[dict], previous: dict[tuple[str, str], list[Theme]], match: float) -> None:
     """Greedy best-first one-to-one matching of new themes to last run's, per persona and kind."""
     pairs = []
+    by_group: dict[tuple[str, str], list[int]] = {}
     for j, d in enumerate(drafts):
-        for p in previous.get((d["persona"], d["kind"]), []):
-            if not p.centroid:
-                continue
-            sim = round(float(_unit(np.asarray(p.centroid, dtype=np.float64)) @ d["centroid"]), 6)
-            if sim >= match:
-                pairs.append((-sim, p.id, d["id"], j, p))
+        by_group.setdefault((d["persona"], d["kind"]), []).append(j)
+    for group, js in by_group.items():
+        prev = [p for p in previous.get(group, []) if p.centroid]
+        if not prev:
+            continue
+        old = _unit(np.array([p.centroid for p in prev], dtype=np.float64))
+        new = np.vstack([drafts[j]["centroid"] for j in js])
+        sims = np.round(new @ old.T, 6)
+        for a, b in zip(*np.nonzero(sims >= match)):
+            pairs.append((-float(sims[a, b]), prev[b].id, drafts[js[a]]["id"], js[a], prev[b]))
     used_prev, used_new = set(), set()
     for _, pid, _, j, p in sorted(pairs, key=lambda t: t[:3]):
         if pid in used_prev or j in used_new:
@@ -302,10 +317,19 @@ def _phrase(span: list) -> str | None:
     return " ".join(lemmas)
 
 
-def _keyphrases(clusters: Sequence[Sequence[str]], nlp: "Language") -> list[list[str]]:
+def quote_phrases(span) -> list[str]:
+    """A quote's candidate keyphrases from its tokens (a spaCy Span or Doc with tags and lemmas)."""
+    return _phrases(span)
+
+
+def _keyphrases(clusters: Sequence[Sequence[str]], nlp: "Language",
+                known: Mapping[str, Sequence[str]] | None = None) -> list[list[str]]:
     """Top keyphrases per cluster by c-TF-IDF (each cluster's quotes form one class document)."""
+    known = known or {}
     texts = sorted({q for quotes in clusters for q in quotes})
-    parsed = dict(zip(texts, (_phrases(d) for d in nlp.pipe(texts))))
+    missing = [q for q in texts if q not in known]
+    parsed = {q: list(known[q]) for q in texts if q in known}
+    parsed.update(zip(missing, (_phrases(d) for d in nlp.pipe(missing))))
     tf = [Counter(p for q in quotes for p in parsed[q]) for quotes in clusters]
     docfreq = [Counter(p for q in quotes for p in set(parsed[q])) for quotes in clusters]
     total = Counter()
