@@ -37,7 +37,7 @@ test: install-test
 	$(PY) -m pytest -q
 
 # The performance benchmark (not part of the tests): 10, 100 and 500 generated calls, with the spaCy and BERTopic
-# references (BERTopic is installed for the benchmark only). About 40 minutes on 2 cores; see bench/performance.py.
+# references (BERTopic is installed for the benchmark only). About an hour on 2 cores; see bench/performance.py.
 bench: install
 	$(PIP) install -q -r bench/requirements.txt
 	$(PY) bench/performance.py $(BENCH_ARGS)

@@ -187,7 +187,7 @@ def persona_of_insights(insights: list[Insight], transcripts: list[Transcript],
     """Each insight's persona: the speaker's own for buyers and guests; for reps and hosts, the persona of the
     main buyer they were speaking to (the buyer who said the most)."""
     by_id = {t.id: t for t in transcripts}
-    out = {}
+    out, main_buyer = {}, {}
     for i in insights:
         by_speaker = {a.speaker: a.persona for a in personas.get(i.transcript_id, [])}
         side = {r.speaker: r.role for r in roles.get(i.transcript_id, []) if r.speaker is not None}
@@ -196,7 +196,9 @@ def persona_of_insights(insights: list[Insight], transcripts: list[Transcript],
         elif i.speaker is None and None in by_speaker:
             out[i.id] = by_speaker[None]
         else:
-            out[i.id] = _main_buyer_persona(by_id[i.transcript_id], side, by_speaker)
+            if i.transcript_id not in main_buyer:   # once per call, not once per insight
+                main_buyer[i.transcript_id] = _main_buyer_persona(by_id[i.transcript_id], side, by_speaker)
+            out[i.id] = main_buyer[i.transcript_id]
     return out
 
 

@@ -114,3 +114,12 @@ def test_saving_a_transcripts_insights_twice_replaces_them(tmp_path):
         assert store.insights("m1") == [ins]
         assert store.extracted_ids("m1") == {t.id}
         assert store.insights("m2") == []
+
+
+def test_keyphrase_candidates_are_kept_per_quote_and_replaced_not_duplicated(tmp_path):
+    with Store(tmp_path / "c.sqlite") as store:
+        store.save_phrases({"Our CRM data is a mess.": ["crm datum", "mess"]})
+        store.save_phrases({"Our CRM data is a mess.": ["crm data"], "Too pricey.": []})
+        assert store.phrases(["Too pricey.", "Our CRM data is a mess.", "never seen"]) == {
+            "Too pricey.": [], "Our CRM data is a mess.": ["crm data"]}
+        assert store.conn.execute("SELECT COUNT(*) FROM phrases").fetchone()[0] == 2

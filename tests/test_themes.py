@@ -254,3 +254,19 @@ def test_grouping_agrees_with_hand_themes_and_leaves_little_unthemed(corpus_scor
                    "caps ARI near 0.2-0.3 on this corpus")
 def test_grouping_reaches_the_target_agreement_with_hand_themes(corpus_score):
     assert corpus_score.ari >= 0.6
+
+
+def test_the_smallest_theme_is_two_quotes_until_a_group_holds_hundreds():
+    from insights.themes import min_cluster_size
+
+    assert [min_cluster_size(n) for n in (10, 60, 199, 200, 1000, 5000)] == [2, 2, 2, 2, 10, 50]
+
+
+def test_known_keyphrases_are_used_instead_of_parsing_the_quotes_again(embed, nlp):
+    quotes = ["The renewal price doubled overnight.", "A doubled renewal price is hard to defend.",
+              "Renewal pricing went up again this year."]
+    insights = make(quotes)
+    known = {q: ["zebra crossing"] for q in quotes}
+    themes = build_themes(insights, embed(insights), ["cfo_finance"] * 3, ["2026-11-10"] * 3,
+                          current_week="2026-W46", nlp=nlp, phrases=known)
+    assert any("zebra crossing" in t.keywords for t in themes)
