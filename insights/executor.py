@@ -11,6 +11,8 @@ and the parent stores them, so SQLite keeps a single writer.
 from __future__ import annotations
 
 import os
+import sys
+from collections import deque
 from typing import Callable, Iterator, MutableMapping, Protocol, Sequence, TypeVar
 
 J = TypeVar("J")
@@ -19,6 +21,7 @@ R = TypeVar("R")
 MIN_JOBS_PER_WORKER = 4     # below this, starting workers (5-10 s each to load the models) costs more than it saves
 JOBS_PER_WORKER_LIFE = 40   # a worker is replaced after this many calls: a long-lived one grows (allocator
                             # fragmentation under torch) from 0.9 to 1.8 GB over 250 calls; reloading costs ~5 s
+_NO_MORE = object()
 
 
 class Executor(Protocol):
@@ -58,24 +61,19 @@ class ProcessExecutor:
 
         self.workers = workers
         self.sink = sink
-        import sys
-
         recycle = {"max_tasks_per_child": JOBS_PER_WORKER_LIFE} if sys.version_info >= (3, 11) else {}
         self.pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
                                         initializer=_start_worker, initargs=(cache_db,), **recycle)
 
     def map(self, fn, jobs):
         # Keep at most a few jobs in flight per worker: results stream back and memory stays flat.
-        pending, results = list(jobs), []
-        window = 2 * self.workers
-        futures = [self.pool.submit(_run_job, fn, job) for job in pending[:window]]
-        nxt = len(futures)
-        for i in range(len(pending)):
-            result, fresh = futures[i].result()
-            futures[i] = None
-            if nxt < len(pending):
-                futures.append(self.pool.submit(_run_job, fn, pending[nxt]))
-                nxt += 1
+        waiting = iter(jobs)
+        in_flight = deque(self.pool.submit(_run_job, fn, job) for _, job in zip(range(2 * self.workers), waiting))
+        while in_flight:
+            result, fresh = in_flight.popleft().result()
+            job = next(waiting, _NO_MORE)
+            if job is not _NO_MORE:
+                in_flight.append(self.pool.submit(_run_job, fn, job))
             if self.sink is not None:
                 for key, vector in fresh.items():
                     self.sink[key] = vector

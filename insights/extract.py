@@ -71,8 +71,9 @@ def score_sentences(transcripts: Sequence[Transcript], models: Models,
                     roles: dict[str, Sequence[SpeakerRole]] | None = None,
                     docs: dict[str, Sequence["Doc"]] | None = None, gate: bool = True) -> Scored:
     """Classify every candidate sentence. ``roles`` and parsed ``docs`` by transcript id, computed here when not
-    given. Cheapest first: fillers are dropped by a word count, the gate drops sentences the cue and n-gram model
-    rules out for every kind (``gate=False`` embeds them all), and only the rest is embedded and fully scored."""
+    given. Cheapest first: fillers are dropped by a word count, the gate (static token vectors, cues, n-grams)
+    drops sentences it rules out for every kind (``gate=False`` embeds them all), and only the rest is embedded
+    and fully scored."""
     roles, docs = dict(roles or {}), dict(docs or {})
     sides, sentences = {}, []
     for t in transcripts:

@@ -65,7 +65,7 @@ def analyse_call(job: CallJob, models: "Models") -> CallResult:
     roles = infer_roles(t, job.company_names, docs=docs)
     titled = with_buyer_title(t, roles, job.buyer_title)
     clock.lap("roles")
-    result = CallResult(titled, roles, [], None, words=sum(len(u.text.split()) for u in t.utterances))
+    result = CallResult(titled, roles, [], None, words=t.words)
     if job.extract:
         scored = score_sentences([t], models, roles={t.id: roles}, docs={t.id: docs})
         clock.lap("score")

@@ -319,11 +319,10 @@ def assign_personas(t: Transcript, roles: Sequence[SpeakerRole], catalogue: Sequ
         pending.append(s)
     if pending:
         if docs is None:
-            if nlp is None:
-                from insights.nlp import load_spacy
+            from insights.nlp import load_spacy
+            from insights.sentences import parse_utterances
 
-                nlp = load_spacy()
-            docs = list(nlp.pipe((u.text for u in t.utterances), batch_size=64))
+            docs = parse_utterances(t, nlp or load_spacy())
         sentences = {s: long_sentences([docs[i] for i in said.get(s, [])]) for s in pending}
         out.extend(_by_similarity(t, pending, texts, sentences, catalogue, embedder, threshold, margin))
     order = {s: i for i, s in enumerate(targets)}

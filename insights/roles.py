@@ -187,11 +187,10 @@ def infer_roles(t: Transcript, own_company: Sequence[str] = (), *, nlp: "Languag
     utterances already parsed (one per utterance), so a caller that parsed them does not pay twice."""
     lead_role, other_role = SIDES.get(t.kind, SIDES["sales_call"])
     if docs is None:
-        if nlp is None:
-            from insights.nlp import load_spacy
+        from insights.nlp import load_spacy
+        from insights.sentences import parse_utterances
 
-            nlp = load_spacy()
-        docs = list(nlp.pipe((u.text for u in t.utterances), batch_size=64))
+        docs = parse_utterances(t, nlp or load_spacy())
     sales = lead_role == "rep"
     own = [c.strip() for c in own_company if c and c.strip()]
 

@@ -77,7 +77,7 @@ def analyse(store: Store, models: Models, config: PipelineConfig, progress: Prog
     done = store.extracted_ids(model_key)
     roles: dict[str, list[SpeakerRole]] = {}
     personas: dict[str, list[PersonaAssignment]] = {}
-    jobs, keys = [], {}
+    jobs, keys, frozen = [], {}, tuple(catalogue)
     for t in transcripts:
         sub = store.submission(t.id)
         title = sub["buyer_title"] if sub else None
@@ -87,7 +87,7 @@ def analyse(store: Store, models: Models, config: PipelineConfig, progress: Prog
             roles[t.id] = [SpeakerRole(**r) for r in cached["roles"]]
             personas[t.id] = [PersonaAssignment(**p) for p in cached["personas"]]
         else:
-            jobs.append(CallJob(t, tuple(catalogue), tuple(config.company_names), title,
+            jobs.append(CallJob(t, frozen, tuple(config.company_names), title,
                                 extract=t.id not in done))
     work = WorkStats(calls=len(jobs))
     own = executor is None

@@ -27,7 +27,7 @@ import warnings
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Iterable, Mapping, Sequence, TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -280,9 +280,10 @@ _GENERIC_VERBS = {"be", "have", "do", "get", "say", "go", "give", "make", "take"
                   "need", "see", "come", "let", "put", "look", "mean", "keep", "try", "use", "ask", "feel"}
 
 
-def _phrases(doc) -> list[str]:
-    """Lemmatised 1-3-grams matching ADJ* NOUN+ or VERB ADJ* NOUN+, never across punctuation (determiners and
-    possessive pronouns are skipped). A lone proper noun is left out: it is usually a person being addressed."""
+def quote_phrases(doc) -> list[str]:
+    """A quote's candidate keyphrases from its tokens (a spaCy Doc or Span with tags and lemmas): lemmatised
+    1-3-grams matching ADJ* NOUN+ or VERB ADJ* NOUN+, never across punctuation (determiners and possessive
+    pronouns are skipped). A lone proper noun is left out: it is usually a person being addressed."""
     segments: list[list] = [[]]
     for t in doc:
         if t.is_punct or t.is_space:
@@ -317,11 +318,6 @@ def _phrase(span: list) -> str | None:
     return " ".join(lemmas)
 
 
-def quote_phrases(span) -> list[str]:
-    """A quote's candidate keyphrases from its tokens (a spaCy Span or Doc with tags and lemmas)."""
-    return _phrases(span)
-
-
 def _keyphrases(clusters: Sequence[Sequence[str]], nlp: "Language",
                 known: Mapping[str, Sequence[str]] | None = None) -> list[list[str]]:
     """Top keyphrases per cluster by c-TF-IDF (each cluster's quotes form one class document)."""
@@ -329,7 +325,7 @@ def _keyphrases(clusters: Sequence[Sequence[str]], nlp: "Language",
     texts = sorted({q for quotes in clusters for q in quotes})
     missing = [q for q in texts if q not in known]
     parsed = {q: list(known[q]) for q in texts if q in known}
-    parsed.update(zip(missing, (_phrases(d) for d in nlp.pipe(missing))))
+    parsed.update(zip(missing, (quote_phrases(d) for d in nlp.pipe(missing))))
     tf = [Counter(p for q in quotes for p in parsed[q]) for quotes in clusters]
     docfreq = [Counter(p for q in quotes for p in set(parsed[q])) for quotes in clusters]
     total = Counter()
