@@ -26,8 +26,12 @@ class IngestResult:
 
 
 def ingest_paths(paths: Iterable[str | Path], store: Store, *, max_bytes: int = DEFAULT_MAX_BYTES,
-                 progress: Callable[[str], None] | None = None) -> list[IngestResult]:
-    """Parse and store every transcript file under ``paths``; return one result per file, in order."""
+                 progress: Callable[[str], None] | None = None, parse_unchanged: bool = True) -> list[IngestResult]:
+    """Parse and store every transcript file under ``paths``; return one result per file, in order.
+
+    ``parse_unchanged=False`` (the weekly run) recognises a file already stored by the hash of its bytes and its
+    sidecar and skips parsing it: its result is ``unchanged`` without a transcript. A weekly folder re-read every
+    week is mostly such files."""
     results: list[IngestResult] = []
     paths = list(paths)
     missing = [p for p in paths if not Path(p).exists()]
@@ -39,6 +43,9 @@ def ingest_paths(paths: Iterable[str | Path], store: Store, *, max_bytes: int = 
         if progress:
             progress(name)
         try:
+            if not parse_unchanged and _stored(path, store, max_bytes):
+                results.append(IngestResult(name, "unchanged"))
+                continue
             transcript = load_transcript(path, max_bytes=max_bytes, source=name)
             status = store.add_transcript(transcript, source_key=str(path.resolve()))
             results.append(IngestResult(name, status, transcript=transcript))
@@ -51,3 +58,18 @@ def ingest_paths(paths: Iterable[str | Path], store: Store, *, max_bytes: int = 
             store.record_failure(name, err)
             results.append(IngestResult(name, "failed", error=err, trace=traceback.format_exc()))
     return results
+
+
+def _stored(path: Path, store: Store, max_bytes: int) -> bool:
+    """Whether this exact file (bytes and sidecar) is already in the store: its id is their hash."""
+    from insights.parse import content_id
+    from insights.parse.metadata import sidecar_paths
+
+    try:
+        if path.stat().st_size > max_bytes:
+            return False                      # let the parse report it
+        data = path.read_bytes()
+        sidecar = next((p.read_bytes() for p in sidecar_paths(path) if p.exists()), b"")
+    except OSError:
+        return False
+    return store.has_transcript(content_id(data + sidecar))

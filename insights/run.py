@@ -326,7 +326,7 @@ def _run_pipeline(store: Store, config: PipelineConfig, *, since: str | None, un
     from insights.report import ReportBuilder, Submission, latest_week, period_label
 
     clock = _StageClock()
-    results = ingest_paths(config.sources, store, max_bytes=config.max_file_bytes,
+    results = ingest_paths(config.sources, store, max_bytes=config.max_file_bytes, parse_unchanged=False,
                            progress=(lambda name: progress("ingesting", 0, 0)) if progress else None)
     ingested = {s: sum(r.status == s for r in results) for s in ("added", "new_version", "unchanged", "failed")}
     clock.stage("ingest")

@@ -236,6 +236,9 @@ class Store:
             c.execute("DELETE FROM failures WHERE source = ?", (t.source,))
             return "new_version" if prev else "added"
 
+    def has_transcript(self, transcript_id: str) -> bool:
+        return self.conn.execute("SELECT 1 FROM transcripts WHERE id = ?", (transcript_id,)).fetchone() is not None
+
     def record_failure(self, source: str, err: InsightsError) -> None:
         """Remember why a file failed, so the report can list it; a later success clears it."""
         with self.transaction() as c:

@@ -335,3 +335,23 @@ def test_ten_thousand_small_files_are_ingested_once_and_a_second_run_adds_nothin
         assert store.conn.execute("SELECT COUNT(*) FROM transcripts").fetchone()[0] == 9_980
     # Removed here rather than left to pytest's clean-up of old runs, which would charge a later, unrelated run.
     shutil.rmtree(folder)
+
+
+def test_a_weekly_rerun_recognises_stored_files_by_their_bytes_without_parsing_them(tmp_path, monkeypatch):
+    import insights.ingest as ingest
+
+    folder = tmp_path / "week"
+    folder.mkdir()
+    (folder / "a.txt").write_text("Rep: Thanks for joining.\nBuyer: We lose two days a month to reconciliation.\n")
+    (folder / "b.txt").write_text("Rep: Hi.\nBuyer: Our contract runs to June.\n")
+    (folder / "b.meta.toml").write_text('kind = "sales_call"\n')
+    with Store(tmp_path / "corpus.sqlite") as store:
+        assert [r.status for r in ingest_paths([folder], store, parse_unchanged=False)] == ["added", "added"]
+        parsed = []
+        real = ingest.load_transcript
+        monkeypatch.setattr(ingest, "load_transcript", lambda p, **kw: parsed.append(p.name) or real(p, **kw))
+        (folder / "b.meta.toml").write_text('kind = "sales_call"\ntitle = "Renewal"\n')   # new metadata: a new version
+        second = ingest_paths([folder], store, parse_unchanged=False)
+        assert [(r.status, r.transcript is None) for r in second] == [("unchanged", True), ("new_version", False)]
+        assert parsed == ["b.txt"]
+        assert store.count() == 2
