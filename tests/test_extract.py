@@ -60,3 +60,21 @@ def test_extract_prints_one_json_object_per_insight_without_ingest(models, tmp_p
     for field in ("kind", "quote", "speaker", "role", "transcript", "source", "utterance", "span", "start",
                   "confidence", "reason", "response"):
         assert field in rows[0]
+
+
+def test_the_classifier_reads_its_own_fine_tuned_encoder_saved_in_the_cache(models):
+    """The stock MiniLM serves themes and personas; the classifier reads a copy fine-tuned on the exemplar bank,
+    trained once and then loaded from the cache (a second load does not train again)."""
+    import numpy as np
+
+    from insights.classifier import cache_dir, load_classifier
+
+    clf = models.classifier
+    assert clf.encoder.available() and Path(clf.encoder.path).parent == cache_dir()
+    texts = ["Honestly the price is more than we can justify this year.", "The price includes onboarding."]
+    tuned, stock = clf.encode(texts), models.embedder.embed(texts)
+    assert tuned.shape == stock.shape == (2, 384)
+    assert np.allclose(np.linalg.norm(tuned, axis=1), 1.0, atol=1e-4)
+    assert (tuned * stock).sum(axis=1).max() < 0.99          # it was really trained, not the stock model
+    again = load_classifier(models.nlp, models.embedder)
+    assert np.allclose(again.encode(texts), tuned, atol=1e-5)
