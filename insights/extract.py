@@ -68,6 +68,17 @@ def utterance_sides(t: Transcript, roles: Sequence[SpeakerRole]) -> list[str | N
             for u in t.utterances]
 
 
+# Voices of the production, not of the conversation: a show's intro and outro, an announcer, an ad read.
+PRODUCTION_VOICES = {"intro", "outro", "announcer", "narrator", "voiceover", "voice over", "ad", "ad read", "advert",
+                     "sponsor", "promo"}
+
+
+def production_voices(t: Transcript) -> set[int]:
+    """Utterances spoken by a production voice ("INTRO: Building a company is a marathon…"): never insights."""
+    return {u.index for u in t.utterances
+            if u.speaker is not None and u.speaker.strip().casefold() in PRODUCTION_VOICES}
+
+
 def score_sentences(transcripts: Sequence[Transcript], models: Models,
                     roles: dict[str, Sequence[SpeakerRole]] | None = None,
                     docs: dict[str, Sequence["Doc"]] | None = None, gate: bool = True) -> Scored:
@@ -83,7 +94,8 @@ def score_sentences(transcripts: Sequence[Transcript], models: Models,
         if t.id not in roles:
             roles[t.id] = infer_roles(t, nlp=models.nlp, docs=docs[t.id])
         sides[t.id] = utterance_sides(t, roles[t.id])
-        sentences += [s for s in sentences_of(t, docs[t.id]) if is_candidate(s)]
+        produced = production_voices(t)
+        sentences += [s for s in sentences_of(t, docs[t.id]) if is_candidate(s) and s.utterance not in produced]
     n = len(sentences)
     vectors = np.zeros((n, models.embedder.dim), dtype=np.float32)
     probs = {k: np.zeros(n) for k in INSIGHT_KINDS}

@@ -78,3 +78,20 @@ def test_the_classifier_reads_its_own_fine_tuned_encoder_saved_in_the_cache(mode
     assert (tuned * stock).sum(axis=1).max() < 0.99          # it was really trained, not the stock model
     again = load_classifier(models.nlp, models.embedder)
     assert np.allclose(again.encode(texts), tuned, atol=1e-5)
+
+
+def test_a_shows_intro_voice_never_becomes_an_insight(models, tmp_path):
+    page = tmp_path / "episode.txt"
+    page.write_text(
+        "INTRO: Growing a company is like climbing a mountain in the dark. Each week we interview revenue leaders.\n"
+        "HOST: Welcome back. What keeps you up at night?\n"
+        "GUEST: Honestly, running sales without clean data is like flying a plane at night with the instruments "
+        "taped over. We lose deals we never even see.\n"
+        "HOST: That sounds painful.\n"
+        "GUEST: It is. Our reps waste two days a month reconciling spreadsheets.\n", encoding="utf-8")
+    t = load_transcript(page)
+    assert t.utterances[0].speaker == "INTRO"
+    found = extract([t], models)
+    assert found, "the guest's analogy and pains are found"
+    assert all(i.utterance != 0 for i in found)
+    assert "analogy" in kinds_of(found, "flying a plane")
