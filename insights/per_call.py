@@ -74,7 +74,7 @@ def analyse_call(job: CallJob, models: "Models") -> CallResult:
         result.phrases = {i.quote: quote_phrases(_quote_span(docs[i.utterance], i.span)) for i in result.insights}
         clock.lap("select")
         result.sentences, result.embedded = len(scored.sentences), scored.embedded
-    # After scoring: the sentences personas are judged on were mostly embedded already (same text, cached).
+    # Personas read the stock model's embedding (cached by text), not the classifier's tuned one.
     result.personas = assign_personas(titled, roles, job.catalogue, models.embedder, docs=docs)
     clock.lap("personas")
     result.seconds = clock.laps
