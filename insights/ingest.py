@@ -61,15 +61,12 @@ def ingest_paths(paths: Iterable[str | Path], store: Store, *, max_bytes: int = 
 
 
 def _stored(path: Path, store: Store, max_bytes: int) -> bool:
-    """Whether this exact file (bytes and sidecar) is already in the store: its id is their hash."""
-    from insights.parse import content_id
-    from insights.parse.metadata import sidecar_paths
+    """Whether this exact file (bytes and sidecar) is already in the store."""
+    from insights.parse import stored_id
 
     try:
         if path.stat().st_size > max_bytes:
             return False                      # let the parse report it
-        data = path.read_bytes()
-        sidecar = next((p.read_bytes() for p in sidecar_paths(path) if p.exists()), b"")
+        return store.has_transcript(stored_id(path))
     except OSError:
         return False
-    return store.has_transcript(content_id(data + sidecar))

@@ -136,6 +136,14 @@ def load_transcript(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES,
     return assemble(parsed, data + sidecar_bytes, name, sidecar, fallback_date=mtime)
 
 
+def stored_id(path: Path) -> str:
+    """The id ``load_transcript`` gives this file, without parsing it: the hash of its bytes and its sidecar's."""
+    from insights.parse.metadata import sidecar_paths
+
+    sidecar = next((p.read_bytes() for p in sidecar_paths(path) if p.exists()), b"")
+    return content_id(path.read_bytes() + sidecar)
+
+
 def assemble(parsed: Parsed, data: bytes, source: str, sidecar: dict[str, Any] | None = None,
              fallback_date: date | None = None) -> Transcript:
     """Combine a parse with metadata (sidecar wins over what the file says) into a Transcript."""
