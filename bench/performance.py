@@ -41,17 +41,21 @@ INSIGHTS = [sys.executable, "-m", "insights"]
 
 
 class TreeMemory:
-    """Peak resident memory of a process and all its descendants (summed), sampled from /proc."""
+    """Peak memory of a process and all its descendants, sampled from /proc, two ways: resident memory summed
+    (counts the shared libraries, ~240 MB of torch and friends, once per process) and proportional set size
+    summed (shared pages split between the processes that map them: what the machine really holds)."""
 
     def __init__(self, pid: int, every: float = 0.1):
-        self.pid, self.every, self.peak_mb = pid, every, 0.0
+        self.pid, self.every, self.peak_mb, self.peak_pss_mb = pid, every, 0.0, 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._watch, daemon=True)
         self._thread.start()
 
     def _watch(self) -> None:
         while not self._stop.is_set():
-            self.peak_mb = max(self.peak_mb, sum(_rss_mb(p) for p in _tree(self.pid)))
+            tree = _tree(self.pid)
+            self.peak_mb = max(self.peak_mb, sum(_status_mb(p, "VmRSS:") for p in tree))
+            self.peak_pss_mb = max(self.peak_pss_mb, sum(_pss_mb(p) for p in tree))
             time.sleep(self.every)
 
     def stop(self) -> float:
@@ -81,14 +85,18 @@ def _tree(pid: int) -> list[int]:
     return out
 
 
-def _rss_mb(pid: int) -> float:
+def _status_mb(pid: int, field: str, name: str = "status") -> float:
     try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+        for line in Path(f"/proc/{pid}/{name}").read_text().splitlines():
+            if line.startswith(field):
                 return int(line.split()[1]) / 1024
     except OSError:
         pass
     return 0.0
+
+
+def _pss_mb(pid: int) -> float:
+    return _status_mb(pid, "Pss:", "smaps_rollup")
 
 
 def run_job(db: Path, sources: list[Path], out: Path, workers: int | None) -> dict:
@@ -104,10 +112,11 @@ def run_job(db: Path, sources: list[Path], out: Path, workers: int | None) -> di
     stdout, stderr = proc.communicate()
     wall = time.perf_counter() - began
     peak = memory.stop()
+    pss = round(memory.peak_pss_mb, 1)
     if proc.returncode != 0:
         raise SystemExit(f"insights run failed ({proc.returncode}):\n{stderr[-3000:]}")
     summary = json.loads(stdout)
-    return {"wall_s": round(wall, 1), "peak_mb": peak, "summary": summary}
+    return {"wall_s": round(wall, 1), "peak_mb": peak, "peak_pss_mb": pss, "summary": summary}
 
 
 def corpus_texts(folder: Path) -> list[str]:
@@ -145,6 +154,7 @@ def bench_size(n: int, work: Path, references: bool, workers: int | None, increm
     s = cold["summary"]
     words = s["work"]["words"]
     row = {"calls": n, "words": words, "wall_s": cold["wall_s"], "peak_mb": cold["peak_mb"],
+           "peak_pss_mb": cold["peak_pss_mb"],
            "words_per_s": round(words / cold["wall_s"]), "stages_s": s["seconds"], "work": s["work"],
            "insights": sum(s["insights"].values()), "themes": s["themes"]}
     _show(row)
@@ -171,8 +181,9 @@ def bench_size(n: int, work: Path, references: bool, workers: int | None, increm
         print(f"   incremental: {incremental} new calls added to the {n}", flush=True)
         again = run_job(db, [corpus, extra], run_dir / "reports", workers)
         row["incremental"] = {"calls": incremental, "wall_s": again["wall_s"], "peak_mb": again["peak_mb"],
-                              "stages_s": again["summary"]["seconds"], "work": again["summary"]["work"]}
-        print(f"   incremental run {again['wall_s']:.1f} s, peak {again['peak_mb']:.0f} MB; stages "
+                              "peak_pss_mb": again["peak_pss_mb"], "stages_s": again["summary"]["seconds"], "work": again["summary"]["work"]}
+        print(f"   incremental run {again['wall_s']:.1f} s, peak {again['peak_mb']:.0f} MB RSS / "
+              f"{again['peak_pss_mb']:.0f} MB PSS; stages "
               f"{again['summary']['seconds']}", flush=True)
     return row
 
@@ -180,7 +191,7 @@ def bench_size(n: int, work: Path, references: bool, workers: int | None, increm
 def _show(row: dict) -> None:
     w = row["work"]
     print(f"   {row['words']:,} words in {row['wall_s']:.1f} s = {row['words_per_s']:,} words/s; "
-          f"peak {row['peak_mb']:.0f} MB; {row['insights']} insights, {row['themes']} themes", flush=True)
+          f"peak {row['peak_mb']:.0f} MB RSS / {row['peak_pss_mb']:.0f} MB PSS; {row['insights']} insights, {row['themes']} themes", flush=True)
     print(f"   stages (wall): {row['stages_s']}", flush=True)
     print(f"   per-call steps (summed over {w['workers']} worker(s)): "
           f"{ {k: round(v, 1) for k, v in w['seconds'].items()} }; "
@@ -188,7 +199,7 @@ def _show(row: dict) -> None:
 
 
 def markdown(rows: list[dict]) -> str:
-    lines = ["| calls | words | end-to-end | words/s | peak memory | analyse / themes / report | "
+    lines = ["| calls | words | end-to-end | words/s | peak memory (RSS / PSS summed) | analyse / themes / report | "
              "ours ÷ spaCy parse | themes ÷ BERTopic | +10 calls |",
              "|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
@@ -196,7 +207,7 @@ def markdown(rows: list[dict]) -> str:
         report = st.get("build report", 0) + st.get("write report", 0)
         inc = r.get("incremental")
         lines.append(
-            f"| {r['calls']} | {r['words']:,} | {r['wall_s']:.0f} s | {r['words_per_s']:,} | {r['peak_mb']:,.0f} MB | "
+            f"| {r['calls']} | {r['words']:,} | {r['wall_s']:.0f} s | {r['words_per_s']:,} | {r['peak_mb']:,.0f} / {r['peak_pss_mb']:,.0f} MB | "
             f"{st['analyse calls']:.0f} / {st['themes']:.1f} / {report:.1f} s | "
             f"{r.get('ratio_to_spacy', '–')} | {r.get('themes_vs_bertopic', '–')} | "
             f"{(str(inc['wall_s']) + ' s') if inc else '–'} |")

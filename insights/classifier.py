@@ -234,6 +234,15 @@ def cache_dir() -> Path:
     return Path(os.environ.get("INSIGHTS_CACHE") or Path.home() / ".cache" / "insights")
 
 
+def classifier_cached() -> bool:
+    """Whether the classifier for the installed bank is in the cache (loading it will not train)."""
+    from insights.finetune import TunedEncoder
+
+    fingerprint = bank_fingerprint()
+    return (cache_dir() / f"classifier-{fingerprint}.pkl").exists() and \
+        TunedEncoder(cache_dir() / f"encoder-{fingerprint}").available()
+
+
 def load_classifier(nlp: "Language", embedder: "Embedder") -> InsightClassifier:
     """The classifier for the installed bank: from the cache when its fingerprint matches, else trained now (the
     first run after installing or changing the bank: a few minutes, mostly fine-tuning the encoder)."""

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Iterable, Sequence
 
 import numpy as np
 
-from insights.classifier import InsightClassifier, load_classifier
+from insights.classifier import InsightClassifier, bank_fingerprint, classifier_cached, load_classifier
 from insights.features import fired
 from insights.nlp import Embedder, load_spacy
 from insights.records import INSIGHT_KINDS, Insight, SpeakerRole, Transcript
@@ -33,19 +33,41 @@ SELLER_FACTOR = 0.7
 RESPONSE_MAX_SENTENCES = 3
 
 
-@dataclass
 class Models:
-    """The collaborators of extraction, loaded once and passed to the stage."""
+    """The collaborators of extraction, loaded once and passed to the stage.
 
-    nlp: object
-    embedder: Embedder
-    classifier: InsightClassifier
+    The classifier (with its tuned encoder, ~250 MB with torch) loads on first use: a weekly run whose calls are
+    analysed by worker processes never needs it in the main process, which then holds only spaCy and the
+    embedding cache (see ``run.analyse``)."""
+
+    def __init__(self, nlp, embedder: Embedder, classifier: InsightClassifier | None = None):
+        self.nlp = nlp
+        self.embedder = embedder
+        self._classifier = classifier
 
     @classmethod
-    def load(cls, embedder: Embedder | None = None) -> "Models":
-        nlp = load_spacy()
-        embedder = embedder or Embedder()
-        return cls(nlp=nlp, embedder=embedder, classifier=load_classifier(nlp, embedder))
+    def load(cls, embedder: Embedder | None = None, *, lazy: bool = False) -> "Models":
+        models = cls(nlp=load_spacy(), embedder=embedder or Embedder())
+        if not lazy:
+            models.classifier  # noqa: B018 - load (or train) it now
+        return models
+
+    @property
+    def classifier(self) -> InsightClassifier:
+        if self._classifier is None:
+            self._classifier = load_classifier(self.nlp, self.embedder)
+        return self._classifier
+
+    @property
+    def fingerprint(self) -> str:
+        """The classifier's identity (stored insights are keyed by it), without loading it."""
+        return self._classifier.fingerprint if self._classifier is not None else bank_fingerprint()
+
+    def ensure_trained(self) -> None:
+        """Train the classifier here if no cached copy exists, so worker processes load it rather than each
+        training its own."""
+        if self._classifier is None and not classifier_cached():
+            self.classifier  # noqa: B018
 
 
 @dataclass

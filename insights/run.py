@@ -72,7 +72,7 @@ def analyse(store: Store, models: Models, config: PipelineConfig, progress: Prog
     with nothing stored go to the executor (worker processes for a big batch); results are saved as they come."""
     catalogue = load_catalogue(config.catalogue)
     transcripts = store.transcripts()
-    model_key = f"{models.classifier.fingerprint}-x{EXTRACT_VERSION}"
+    model_key = f"{models.fingerprint}-x{EXTRACT_VERSION}"
     analysis_key = f"a{ANALYSIS_VERSION}|{','.join(config.company_names)}|{_catalogue_hash(config.catalogue)}"
     done = store.extracted_ids(model_key)
     roles: dict[str, list[SpeakerRole]] = {}
@@ -94,6 +94,8 @@ def analyse(store: Store, models: Models, config: PipelineConfig, progress: Prog
     if own:
         executor = make_executor(config.workers, len(jobs), models, cache_db=store.path,
                                  sink=models.embedder.cache)
+    if executor.workers > 1 and any(j.extract for j in jobs):
+        models.ensure_trained()      # once, here, rather than in every worker
     work.workers = executor.workers
     try:
         for n, result in enumerate(executor.map(analyse_call, jobs), 1):
@@ -332,7 +334,7 @@ def _run_pipeline(store: Store, config: PipelineConfig, *, since: str | None, un
     clock.stage("ingest")
     if progress:
         progress("loading models", 0, 0)
-    models = models or Models.load(Embedder(cache=store.embedding_cache()))
+    models = models or Models.load(Embedder(cache=store.embedding_cache()), lazy=True)
     clock.stage("load models")
     inbox = take_inbox(store, config, models)
     clock.stage("inbox")

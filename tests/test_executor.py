@@ -108,3 +108,31 @@ def test_run_json_reports_the_time_of_every_stage(models, tmp_path):
                                         "build report", "write report"]
     assert summary["work"]["calls"] == 2 and summary["work"]["workers"] == 1
     assert summary["work"]["words"] > 1000 and summary["transcripts"] == 2
+
+
+def test_when_workers_analyse_the_calls_the_main_process_never_loads_the_classifier(models, transcripts, tmp_path):
+    """The main process of a weekly run holds spaCy and the embedding cache only; the classifier and its tuned
+    encoder (~250 MB with torch) live in the workers that use them."""
+    from insights.config import PipelineConfig
+    from insights.extract import Models
+    from insights.ingest import ingest_paths
+    from insights.run import analyse
+    from insights.store import Store
+
+    src = tmp_path / "calls"
+    src.mkdir()
+    for name in CALLS:
+        (src / name).write_bytes((SAMPLES / name).read_bytes())
+    stores = [Store(tmp_path / "here.sqlite"), Store(tmp_path / "workers.sqlite")]
+    for store in stores:
+        ingest_paths([src], store)
+    here = analyse(stores[0], models, PipelineConfig(), executor=LocalExecutor(models))
+    main = Models(models.nlp, models.embedder)           # as `insights run` loads them: classifier on first use
+    assert main.fingerprint == models.classifier.fingerprint
+    pool = ProcessExecutor(2, cache_db=stores[1].path, sink=models.embedder.cache)
+    try:
+        there = analyse(stores[1], main, PipelineConfig(), executor=pool)
+    finally:
+        pool.close()
+    assert main._classifier is None
+    assert [i.id for i in there.insights] == [i.id for i in here.insights] and here.insights
