@@ -95,3 +95,20 @@ def test_a_shows_intro_voice_never_becomes_an_insight(models, tmp_path):
     assert found, "the guest's analogy and pains are found"
     assert all(i.utterance != 0 for i in found)
     assert "analogy" in kinds_of(found, "flying a plane")
+
+
+def test_in_a_call_with_no_speaker_labels_the_advisors_reassurance_is_not_an_objection(models):
+    """ASR calls often carry no speakers: the seller's "you"-lines are told apart per utterance (roles), so their
+    reassurances are discounted like any rep's, while the prospect's pushback still comes through."""
+    from insights.records import Transcript, Utterance
+
+    lines = ["So you have not taken any mocks yet, and your test date is about March.",
+             "Honestly, if you get a 695, that is more than good enough for your schools.",
+             "I'm not pushing the course on you here, you don't have to buy it today.",
+             "It's quite expensive as well, so I want to be totally sure before I pay.",
+             "I have only around 17 days and my quant is still weak."]
+    t = Transcript(id="asr", source="asr.txt", kind="sales_call", title="", date="2026-11-02", speakers=(),
+                   format="text", utterances=tuple(Utterance(i, None, x) for i, x in enumerate(lines)))
+    found = {(i.kind, i.utterance) for i in extract([t], models)}
+    assert ("objection", 3) in found and ("pain_point", 4) in found
+    assert not {u for kind, u in found if kind == "objection"} & {1, 2}

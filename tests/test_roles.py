@@ -116,6 +116,22 @@ def test_unlabelled_transcript_gets_one_role_per_utterance(nlp):
     assert got[5] == UNKNOWN and roles[5].confidence == 0.0
 
 
+def test_an_unlabelled_utterance_that_speaks_to_the_buyer_as_you_is_the_reps(nlp):
+    t = Transcript(id="asr", source="asr.txt", kind="sales_call", title="", date="2026-11-02", speakers=(),
+                   format="text", utterances=tuple(
+        Utterance(i, None, text) for i, text in enumerate([
+            "So you've not taken any mocks yet, and your test date is about March.",
+            "If you get a 695, that's more than good enough for you.",
+            "I have only around 17 days, and my quant is weak.",
+            "Can you do anything on the price for my team? I worry about my budget.",
+        ])))
+    roles = infer_roles(t, nlp=nlp)
+    assert [r.role for r in roles[:2]] == ["rep", "rep"]
+    assert "speaks to the buyer as 'you'" in roles[1].evidence
+    assert roles[2].role != "rep"     # first person: not the seller (the advisor says "I" too, so no side from it)
+    assert roles[3].role == "buyer"   # "you" once, "my" twice: the buyer pushing back on the price
+
+
 def test_every_role_has_evidence_and_a_confidence_in_range(nlp):
     for name, kind in [("sales_discovery.txt", "sales_call"), ("sales_with_engineer.txt", "sales_call"),
                        ("podcast_episode.txt", "podcast"), ("unlabelled_call.txt", "sales_call")]:
