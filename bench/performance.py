@@ -58,10 +58,9 @@ class TreeMemory:
             self.peak_pss_mb = max(self.peak_pss_mb, sum(_pss_mb(p) for p in tree))
             time.sleep(self.every)
 
-    def stop(self) -> float:
+    def stop(self) -> None:
         self._stop.set()
         self._thread.join()
-        return round(self.peak_mb, 1)
 
 
 def _children() -> dict[int, list[int]]:
@@ -111,12 +110,12 @@ def run_job(db: Path, sources: list[Path], out: Path, workers: int | None) -> di
     memory = TreeMemory(proc.pid)
     stdout, stderr = proc.communicate()
     wall = time.perf_counter() - began
-    peak = memory.stop()
-    pss = round(memory.peak_pss_mb, 1)
+    memory.stop()
     if proc.returncode != 0:
         raise SystemExit(f"insights run failed ({proc.returncode}):\n{stderr[-3000:]}")
     summary = json.loads(stdout)
-    return {"wall_s": round(wall, 1), "peak_mb": peak, "peak_pss_mb": pss, "summary": summary}
+    return {"wall_s": round(wall, 1), "peak_mb": round(memory.peak_mb, 1), "peak_pss_mb": round(memory.peak_pss_mb, 1),
+            "summary": summary}
 
 
 def corpus_texts(folder: Path) -> list[str]:
@@ -181,7 +180,8 @@ def bench_size(n: int, work: Path, references: bool, workers: int | None, increm
         print(f"   incremental: {incremental} new calls added to the {n}", flush=True)
         again = run_job(db, [corpus, extra], run_dir / "reports", workers)
         row["incremental"] = {"calls": incremental, "wall_s": again["wall_s"], "peak_mb": again["peak_mb"],
-                              "peak_pss_mb": again["peak_pss_mb"], "stages_s": again["summary"]["seconds"], "work": again["summary"]["work"]}
+                              "peak_pss_mb": again["peak_pss_mb"], "stages_s": again["summary"]["seconds"],
+                              "work": again["summary"]["work"]}
         print(f"   incremental run {again['wall_s']:.1f} s, peak {again['peak_mb']:.0f} MB RSS / "
               f"{again['peak_pss_mb']:.0f} MB PSS; stages "
               f"{again['summary']['seconds']}", flush=True)
@@ -191,7 +191,8 @@ def bench_size(n: int, work: Path, references: bool, workers: int | None, increm
 def _show(row: dict) -> None:
     w = row["work"]
     print(f"   {row['words']:,} words in {row['wall_s']:.1f} s = {row['words_per_s']:,} words/s; "
-          f"peak {row['peak_mb']:.0f} MB RSS / {row['peak_pss_mb']:.0f} MB PSS; {row['insights']} insights, {row['themes']} themes", flush=True)
+          f"peak {row['peak_mb']:.0f} MB RSS / {row['peak_pss_mb']:.0f} MB PSS; "
+          f"{row['insights']} insights, {row['themes']} themes", flush=True)
     print(f"   stages (wall): {row['stages_s']}", flush=True)
     print(f"   per-call steps (summed over {w['workers']} worker(s)): "
           f"{ {k: round(v, 1) for k, v in w['seconds'].items()} }; "
@@ -207,7 +208,8 @@ def markdown(rows: list[dict]) -> str:
         report = st.get("build report", 0) + st.get("write report", 0)
         inc = r.get("incremental")
         lines.append(
-            f"| {r['calls']} | {r['words']:,} | {r['wall_s']:.0f} s | {r['words_per_s']:,} | {r['peak_mb']:,.0f} / {r['peak_pss_mb']:,.0f} MB | "
+            f"| {r['calls']} | {r['words']:,} | {r['wall_s']:.0f} s | {r['words_per_s']:,} | "
+            f"{r['peak_mb']:,.0f} / {r['peak_pss_mb']:,.0f} MB | "
             f"{st['analyse calls']:.0f} / {st['themes']:.1f} / {report:.1f} s | "
             f"{r.get('ratio_to_spacy', '–')} | {r.get('themes_vs_bertopic', '–')} | "
             f"{(str(inc['wall_s']) + ' s') if inc else '–'} |")
